@@ -1,0 +1,30 @@
+"""Collects operation records where tests run; the annotator ships them on reports."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+
+class OperationBuffer:
+    """The object ``record_operation`` talks to (``config.stash[CAPTURE_KEY]``).
+
+    Records are JSON-able dicts, so they can ride on xdist reports to the controller.
+    """
+
+    def __init__(self) -> None:
+        self.ops: list[dict[str, Any]] = []
+        self.current_nodeid: str | None = None
+        self.worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+
+    def add_operation(self, **fields: Any) -> None:
+        now = time.time()
+        fields["started_at"] = now - float(fields["duration_s"])
+        fields["nodeid"] = self.current_nodeid
+        fields["worker_id"] = self.worker_id
+        self.ops.append(fields)
+
+    def drain(self) -> list[dict[str, Any]]:
+        ops, self.ops = self.ops, []
+        return ops

@@ -1,0 +1,305 @@
+"""Record builders: pure functions from pytest reports to result rows.
+
+An :class:`ItemRecord` collects one test item's reports (setup, call, teardown, and
+earlier attempts when a rerun plugin retries it) and turns them into one
+``test_results`` row, in ``schema.TEST_RESULT_COLUMNS`` order. It works from
+reports alone, so the same code runs in-process and on the xdist controller.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+FAILED_OUTCOMES = frozenset({"failed", "error"})
+PHASES = ("setup", "call", "teardown")
+
+#: user_properties keys the plugin reads (set by fixtures, e.g. simulated devices).
+PROP_SIMULATED = "ipfs_accel_simulated"
+PROP_DEVICE = "ipfs_accel_device"
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """What to keep of each test, and how much."""
+
+    longrepr_max_chars: int = 20000
+    capture_output: str = "failed"  # failed | all | none
+    output_max_chars: int = 10000
+
+
+def truncate(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, with a note of how much was cut."""
+    if text is None or limit <= 0 or len(text) <= limit:
+        return text if limit > 0 else None
+    return f"{text[:limit]}\n[... {len(text) - limit} more characters truncated]"
+
+
+def to_json(value: Any) -> str | None:
+    """JSON text of ``value``; unrepresentable leaves become their ``repr``."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` if it survives JSON, else its ``repr`` (used for parameters)."""
+    try:
+        json.dumps(value, ensure_ascii=False)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def ts(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
+def split_nodeid(nodeid: str) -> tuple[str, str | None, str, str | None]:
+    """(file, class, function, param id) parsed from a node id; used when no item is at hand."""
+    base, _, param = nodeid.partition("[")
+    param_id = param[:-1] if param.endswith("]") else (param or None)
+    parts = base.split("::")
+    file = parts[0]
+    function = parts[-1] if len(parts) > 1 else ""
+    klass = parts[-2] if len(parts) > 2 else None
+    return file, klass, function, param_id
+
+
+def item_identity(item: Any) -> dict[str, Any]:
+    """Facts about a collected item that reports do not carry (attached on the worker)."""
+    callspec = getattr(item, "callspec", None)
+    params = None
+    param_id = None
+    if callspec is not None:
+        params = {k: jsonable(v) for k, v in callspec.params.items()}
+        param_id = callspec.id
+    cls = getattr(item, "cls", None)
+    seen: dict[str, None] = {}
+    for mark in item.iter_markers():
+        seen.setdefault(mark.name, None)
+    return {
+        "file": item.location[0],
+        "class_name": cls.__qualname__ if cls is not None else None,
+        "function": getattr(item, "originalname", None) or item.name,
+        "param_id": param_id,
+        "params": params,
+        "markers": list(seen),
+    }
+
+
+@dataclass
+class PhaseResult:
+    outcome: str
+    duration: float
+    start: float | None
+    stop: float | None
+
+
+@dataclass
+class ItemRecord:
+    """Everything known about one item so far; ``row()`` makes its result row."""
+
+    nodeid: str
+    phases: dict[str, PhaseResult] = field(default_factory=dict)
+    identity: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+    failure: Any = None  # the report that carries the failure or skip detail
+    failure_when: str | None = None
+    xfail_reason: str | None = None
+    xpassed: bool = False
+    user_properties: list[tuple[str, Any]] = field(default_factory=list)
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    worker_id: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, report: Any) -> bool:
+        """Take one report; True when the item is complete (its teardown arrived)."""
+        when = report.when
+        outcome = report.outcome
+        if outcome == "rerun":
+            self._start_new_attempt(report)
+            return False
+        if when not in PHASES:  # xdist's crash report uses when="???"
+            when = "call"
+        self.phases[when] = PhaseResult(outcome, report.duration,
+                                        getattr(report, "start", None),
+                                        getattr(report, "stop", None))
+        ident = getattr(report, "ipfs_accel_item", None)
+        if ident is not None:
+            self.identity = ident
+        extra = getattr(report, "ipfs_accel_extra", None)
+        if extra:
+            self.extra = {**(self.extra or {}), **extra}
+        wasxfail = getattr(report, "wasxfail", None)
+        if wasxfail is not None:
+            self.xfail_reason = wasxfail
+            if outcome == "passed":
+                self.xpassed = True
+        if outcome != "passed" and (
+            self.failure is None or (outcome == "failed" and self.failure.outcome != "failed")
+        ):
+            self.failure, self.failure_when = report, when
+        if report.user_properties:
+            self.user_properties = list(report.user_properties)
+        if report.sections:
+            self.sections = list(report.sections)
+        node = getattr(report, "node", None)
+        if node is not None:
+            self.worker_id = getattr(getattr(node, "gateway", None), "id", None)
+        if self.worker_id is None and ident is not None:
+            self.worker_id = ident.get("worker_id")
+        return when == "teardown" or report.when == "???"
+
+    def _start_new_attempt(self, report: Any) -> None:
+        crash = _crash(report)
+        self.attempts.append({
+            "when": report.when,
+            "outcome": "rerun",
+            "duration_s": sum(p.duration for p in self.phases.values()) + report.duration,
+            "crash_message": crash[2] if crash else None,
+        })
+        keep_identity = getattr(report, "ipfs_accel_item", None) or self.identity
+        self.phases.clear()
+        self.failure = self.failure_when = None
+        self.xfail_reason, self.xpassed = None, False
+        self.identity = keep_identity
+
+    def final_outcome(self) -> str:
+        """The outcome in pytest's vocabulary: passed failed error skipped xfailed xpassed."""
+        setup = self.phases.get("setup")
+        call = self.phases.get("call")
+        teardown = self.phases.get("teardown")
+        if setup is not None and setup.outcome == "failed":
+            return "error"
+        if setup is not None and setup.outcome == "skipped":
+            return "xfailed" if self.xfail_reason is not None else "skipped"
+        if call is not None:
+            if call.outcome == "failed":
+                return "failed"
+            if teardown is not None and teardown.outcome == "failed":
+                return "error"
+            if call.outcome == "skipped":
+                return "xfailed" if self.xfail_reason is not None else "skipped"
+            return "xpassed" if self.xpassed else "passed"
+        if teardown is not None and teardown.outcome == "failed":
+            return "error"
+        return "error" if setup is None else "passed"
+
+    def row(self, run_id: Any, opts: CaptureOptions, warnings: list[dict[str, Any]]) -> tuple:
+        outcome = self.final_outcome()
+        ident = self.identity
+        if ident is None:
+            file, klass, function, param_id = split_nodeid(self.nodeid)
+            ident = {"file": file, "class_name": klass, "function": function,
+                     "param_id": param_id, "params": None, "markers": None}
+        phases = [self.phases.get(p) for p in PHASES]
+        starts = [p.start for p in phases if p is not None and p.start is not None]
+        stops = [p.stop for p in phases if p is not None and p.stop is not None]
+        phase_cols: list[Any] = []
+        for p in phases:
+            if p is None:
+                phase_cols += [None, None, None, None]
+            else:
+                phase_cols += [p.outcome, p.duration, ts(p.start), ts(p.stop)]
+        longrepr = crash_path = crash_lineno = crash_message = skip_reason = None
+        rep = self.failure
+        if rep is not None:
+            if rep.outcome == "skipped":
+                skip_reason = _skip_reason(rep)
+            else:
+                longrepr = truncate(rep.longreprtext, opts.longrepr_max_chars)
+                crash = _crash(rep)
+                if crash:
+                    crash_path, crash_lineno, crash_message = crash
+                    crash_message = truncate(crash_message, opts.longrepr_max_chars)
+                elif longrepr and longrepr.strip():
+                    crash_message = longrepr.strip().splitlines()[0][:500]
+        keep_output = opts.capture_output == "all" or (
+            opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)
+        stdout = stderr = log = None
+        if keep_output:
+            stdout, stderr, log = _streams(self.sections, opts.output_max_chars)
+        props = self.user_properties
+        device = None
+        simulated = False
+        for key, value in props:
+            if key == PROP_DEVICE:
+                device = str(value)
+            elif key == PROP_SIMULATED:
+                simulated = bool(value)
+        return (
+            run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
+            ident["param_id"], to_json(ident["params"]), ident["markers"], outcome,
+            sum(p.duration for p in phases if p is not None),
+            ts(min(starts)) if starts else None, ts(max(stops)) if stops else None,
+            *phase_cols,
+            longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
+            stdout, stderr, log,
+            to_json([[k, jsonable(v)] for k, v in props]) if props else None,
+            to_json(warnings) if warnings else None,
+            self.worker_id, len(self.attempts), to_json(self.attempts) if self.attempts else None,
+            device, simulated, to_json(self.extra) if self.extra else None,
+        )
+
+
+def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:
+    """A row for a collection error or a module-level skip; None for a clean collection."""
+    if report.outcome == "passed":
+        return None
+    outcome = "error" if report.outcome == "failed" else "skipped"
+    file, klass, function, param_id = split_nodeid(report.nodeid)
+    longrepr = skip_reason = crash_path = crash_lineno = crash_message = None
+    if outcome == "skipped":
+        skip_reason = _skip_reason(report)
+    else:
+        longrepr = truncate(report.longreprtext, opts.longrepr_max_chars)
+        crash = _crash(report)
+        if crash:
+            crash_path, crash_lineno, crash_message = crash
+        elif longrepr:
+            crash_message = longrepr.strip().splitlines()[-1][:500]
+    now = ts(getattr(report, "start", None))
+    return (
+        run_id, report.nodeid or "<session>", "collection", file, klass, function or None,
+        param_id, None, None, outcome, float(getattr(report, "duration", 0.0) or 0.0), now, now,
+        *([None] * 12),
+        longrepr, crash_path, crash_lineno, crash_message, None, skip_reason,
+        None, None, None, None, None, None, 0, None, None, False, None,
+    )
+
+
+def _crash(report: Any) -> tuple[str | None, int | None, str | None] | None:
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is None:
+        chain = getattr(longrepr, "chain", None)
+        if chain:
+            crash = chain[-1][1]
+    if crash is None:
+        return None
+    lineno = getattr(crash, "lineno", None)
+    return getattr(crash, "path", None), lineno, getattr(crash, "message", None)
+
+
+def _skip_reason(report: Any) -> str | None:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        reason = str(longrepr[2])
+        return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+    crash = _crash(report)
+    if crash and crash[2]:
+        return crash[2]
+    return str(longrepr) if longrepr is not None else None
+
+
+def _streams(sections: list[tuple[str, str]], limit: int) -> tuple[str | None, ...]:
+    out: dict[str, list[str]] = {"stdout": [], "stderr": [], "log": []}
+    for title, content in sections:
+        for stream in out:
+            if title.startswith(f"Captured {stream}"):
+                out[stream].append(content)
+    return tuple(truncate("".join(v), limit) if v else None for v in out.values())

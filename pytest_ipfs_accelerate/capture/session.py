@@ -1,0 +1,259 @@
+"""The capture session: registered on the controller (or the only process) when the DB is on.
+
+It turns reports into rows (``records``), hands them to the ``BufferedWriter``,
+keeps the ``runs`` row up to date, and at the end builds the run report.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_ipfs_accelerate.capture.records import (
+    CaptureOptions,
+    ItemRecord,
+    collect_row,
+    to_json,
+    ts,
+)
+from pytest_ipfs_accelerate.capture.runinfo import run_facts
+
+if TYPE_CHECKING:
+    from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
+    from pytest_ipfs_accelerate.db.writer import BufferedWriter
+    from pytest_ipfs_accelerate.report.model import RunReport
+
+RUN_COLUMNS = (
+    "run_id started_at args rootdir invocation_dir host username pid python_version "
+    "python_implementation platform pytest_version plugin_version git_commit git_branch "
+    "git_dirty ci_provider ci_job_url tox_env cpu_model cpu_count ram_bytes "
+    "hardware_fingerprint xdist_workers schema_version extra"
+).split()
+
+
+class CaptureSession:
+    """Writes one run into the results DB."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        *,
+        db_path: Path,
+        opts: CaptureOptions,
+        tags: dict[str, str],
+        ops: OperationBuffer,
+        flush_rows: int,
+        flush_seconds: float,
+        lock_timeout_s: float,
+        slowest: int,
+        report_path: Path | None,
+    ) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.opts = opts
+        self.tags = tags
+        self.ops = ops
+        self.flush_rows = flush_rows
+        self.flush_seconds = flush_seconds
+        self.lock_timeout_s = lock_timeout_s
+        self.slowest = slowest
+        self.report_path = report_path
+        self.run_id = uuid.uuid4()
+        self.started_at = time.time()
+        self.writer: BufferedWriter | None = None
+        self.items: dict[str, ItemRecord] = {}
+        # Finished items wait for their worker's next report: pytest records an item's
+        # warnings only after its teardown report, so writing at teardown would miss them.
+        self.done: dict[str | None, list[ItemRecord]] = defaultdict(list)
+        self.warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.rows = 0
+        self.report: RunReport | None = None
+        self.report_error: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def open(self) -> None:
+        """Open the DB and write the run row; raises ``pytest.UsageError`` on bad input."""
+        from pytest_ipfs_accelerate.db.connect import open_database
+        from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
+        from pytest_ipfs_accelerate.db.writer import BufferedWriter
+        from pytest_ipfs_accelerate.errors import DatabaseError
+
+        try:
+            con = open_database(self.db_path, lock_timeout_s=self.lock_timeout_s)
+        except DatabaseError as exc:
+            raise pytest.UsageError(f"--ipfs-accel-db: {exc}") from None
+        self.writer = BufferedWriter(con, flush_rows=self.flush_rows,
+                                     flush_seconds=self.flush_seconds)
+        facts = run_facts(self.config.rootpath)
+        extra: dict[str, Any] = {}
+        for result in self.config.hook.pytest_ipfs_accel_run_info(config=self.config):
+            if result:
+                extra.update(result)
+        hardware = self.config.hook.pytest_ipfs_accel_hardware(config=self.config) or []
+        devices = [f"{h.get('kind')}:{h.get('name')}" for h in hardware
+                   if h.get("kind") != "cpu" and not h.get("is_simulated")]
+        if devices:
+            from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
+
+            facts["hardware_fingerprint"] = hardware_fingerprint(
+                facts["cpu_model"], facts["cpu_count"], facts["ram_bytes"], devices)
+        numprocesses = getattr(self.config.option, "numprocesses", None)
+        values = {
+            **facts,
+            "run_id": self.run_id,
+            "started_at": ts(self.started_at),
+            "args": [str(a) for a in self.config.invocation_params.args],
+            "xdist_workers": numprocesses if isinstance(numprocesses, int) else None,
+            "schema_version": SCHEMA_VERSION,
+            "extra": to_json(extra) if extra else None,
+        }
+        cols = ", ".join(RUN_COLUMNS)
+        marks = ", ".join("?" for _ in RUN_COLUMNS)
+        self.writer.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})",
+                            [values[c] for c in RUN_COLUMNS])
+        for key, value in self.tags.items():
+            self.writer.add("run_tags", (self.run_id, key, value))
+        for h in hardware:
+            self.writer.add("hardware", (
+                self.run_id, str(h.get("device", "cpu")), str(h.get("kind", "cpu")), h.get("name"),
+                h.get("vendor"), h.get("memory_bytes"), _str_or_none(h.get("compute_capability")),
+                _str_or_none(h.get("driver_version")), _str_or_none(h.get("runtime_version")),
+                bool(h.get("is_simulated", False)), to_json(h.get("extra")),
+            ))
+        self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    # -- hooks ---------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if self.writer is None or report.outcome == "passed":
+            return
+        row = collect_row(report, self.run_id, self.opts)
+        if row is not None:
+            self.writer.add("test_results", row)
+            self.rows += 1
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
+                                location: Any) -> None:
+        if nodeid and when == "runtest":
+            self.warnings[nodeid].append({
+                "category": getattr(warning_message.category, "__name__", "Warning"),
+                "message": str(warning_message.message)[:2000],
+                "filename": warning_message.filename,
+                "lineno": warning_message.lineno,
+            })
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.writer is None:
+            return
+        ops = getattr(report, "ipfs_accel_ops", None)
+        if ops:
+            self._write_ops(ops)
+        worker = _worker_of(report)
+        waiting = self.done.pop(worker, None)
+        if waiting:
+            for finished in waiting:
+                self._finish(finished)
+        nodeid = report.nodeid
+        rec = self.items.get(nodeid)
+        if rec is None:
+            rec = self.items[nodeid] = ItemRecord(nodeid)
+        if rec.add(report):
+            self.done[worker].append(self.items.pop(nodeid))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.writer is None:
+            return
+        for waiting in self.done.values():
+            for rec in waiting:
+                self._finish(rec)
+        self.done.clear()
+        for rec in list(self.items.values()):  # items whose teardown never came (crashes)
+            self._finish(rec)
+        self.items.clear()
+        leftover = self.ops.drain()
+        if leftover:
+            self._write_ops(leftover)
+        self.writer.execute(
+            "UPDATE runs SET finished_at = ?, exit_status = ?, tests_collected = ? "
+            "WHERE run_id = ?",
+            [ts(time.time()), int(exitstatus), session.testscollected, self.run_id],
+        )
+        self.writer.flush()
+        self._build_report()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from pytest_ipfs_accelerate.report.render import render_terminal
+
+        tr = terminalreporter
+        tr.write_sep("=", "ipfs-accelerate results")
+        if self.report is None:
+            tr.write_line(f"results DB: {self.db_path} (run {self.run_id})")
+            if self.report_error:
+                tr.write_line(f"report not built: {self.report_error}", red=True)
+            return
+        for line in render_terminal(self.report):
+            tr.write_line(line)
+        if self.report_path is not None:
+            tr.write_line(f"report written to {self.report_path}")
+
+    # -- API for operation records --------------------------------------------------------
+    def add_operation(self, **fields: Any) -> None:
+        self.ops.add_operation(**fields)
+
+    # -- internals -----------------------------------------------------------------------
+    def _finish(self, rec: ItemRecord) -> None:
+        assert self.writer is not None
+        self.writer.add("test_results",
+                        rec.row(self.run_id, self.opts, self.warnings.pop(rec.nodeid, [])))
+        self.rows += 1
+
+    def _write_ops(self, ops: list[dict[str, Any]]) -> None:
+        assert self.writer is not None
+        for op in ops:
+            self.writer.add("operations", (
+                self.run_id, op.get("nodeid"), op["kind"], op["op"], op["backend"],
+                bool(op["is_simulated"]), op.get("target"), op.get("nbytes"),
+                float(op["duration_s"]), bool(op.get("ok", True)), op.get("error"),
+                ts(op["started_at"]), op.get("worker_id"), to_json(op.get("extra")),
+            ))
+
+    def _build_report(self) -> None:
+        from pytest_ipfs_accelerate.report.model import build_run_report
+
+        assert self.writer is not None
+        try:
+            self.report = build_run_report(self.writer.connection, self.run_id,
+                                           slowest=self.slowest, config=self.config,
+                                           db_path=str(self.db_path))
+        except Exception as exc:  # the data is safe; only the summary failed
+            self.report_error = f"{type(exc).__name__}: {exc}"
+            return
+        if self.report_path is not None:
+            from pytest_ipfs_accelerate.report.render import write_report
+
+            try:
+                write_report(self.report, self.report_path)
+            except OSError as exc:
+                self.report_error = f"cannot write {self.report_path}: {exc.strerror}"
+                self.report_path = None
+
+
+def _worker_of(report: Any) -> str | None:
+    node = getattr(report, "node", None)
+    return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+

@@ -1,0 +1,91 @@
+"""Validation of config data against the schema; errors name file, key path, type and value."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pytest_ipfs_accelerate.config.schema import ENDPOINT_FIELDS, SCHEMA, Field
+from pytest_ipfs_accelerate.errors import ConfigError
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """A ``did you mean 'x'?`` suffix, or the list of valid names when nothing is close."""
+    candidates = sorted(candidates)
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "valid keys: " + ", ".join(candidates) if candidates else "no keys are valid here"
+
+
+def check_value(field: Field, value: Any, where: str, key: str) -> Any:
+    """Return ``value`` if it fits ``field`` (ints are accepted for floats), else raise."""
+    types = field.type if isinstance(field.type, tuple) else (field.type,)
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok and float in types and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        raise ConfigError(
+            f"{where}: key '{key}': expected {field.type_name}, found "
+            f"{_type_word(value)} {_show(field, value)}"
+        )
+    if field.choices is not None and value not in field.choices:
+        allowed = ", ".join(repr(c) for c in field.choices)
+        raise ConfigError(f"{where}: key '{key}': {_show(field, value)} is not one of {allowed}")
+    return value
+
+
+def validate_data(data: Mapping[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """Check a whole config mapping (as read from TOML); return a normalised copy."""
+    out: dict[str, dict[str, Any]] = {}
+    for section, table in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"{where}: unknown section [{section}]: {did_you_mean(section, SCHEMA)}"
+            )
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"{where}: '{section}' must be a table ([{section}]), found {_type_word(table)}"
+            )
+        out[section] = _validate_section(section, table, where)
+    return out
+
+
+def _validate_section(section: str, table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    fields = SCHEMA[section]
+    result: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{section}.{key}"
+        if section == "endpoints" and isinstance(value, Mapping):
+            result[key] = _validate_endpoint(key, value, where)
+            continue
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key '{path}': {did_you_mean(key, fields)}")
+        result[key] = check_value(fields[key], value, where, path)
+    return result
+
+
+def _validate_endpoint(name: str, table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"endpoints.{name}.{key}"
+        if key not in ENDPOINT_FIELDS:
+            raise ConfigError(
+                f"{where}: unknown key '{path}': {did_you_mean(key, ENDPOINT_FIELDS)}"
+            )
+        result[key] = check_value(ENDPOINT_FIELDS[key], value, where, path)
+    return result
+
+
+def _type_word(value: Any) -> str:
+    words = {bool: "boolean", int: "integer", float: "number", str: "string",
+             list: "array", dict: "table"}
+    for typ, word in words.items():
+        if type(value) is typ:
+            return word
+    return "table" if isinstance(value, Mapping) else type(value).__name__
+
+
+def _show(field: Field, value: Any) -> str:
+    return "'***'" if field.secret else repr(value)

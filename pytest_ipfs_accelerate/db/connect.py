@@ -1,0 +1,184 @@
+"""Opening the results DB: clear errors for every way it can go wrong, then the schema.
+
+Every error names the file and says what to do. Nothing here ever truncates,
+overwrites or "repairs" a file that is not ours.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pytest_ipfs_accelerate import __version__
+from pytest_ipfs_accelerate.db.schema import MIGRATIONS, SCHEMA_VERSION
+from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError, SchemaVersionError
+
+if TYPE_CHECKING:
+    import duckdb
+
+_LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def open_database(
+    path: str | os.PathLike[str],
+    *,
+    read_only: bool = False,
+    lock_timeout_s: float = 0.0,
+    migrate: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """Open (and, unless ``read_only``, create or upgrade) the results DB at ``path``.
+
+    A write lock held by another process is waited for up to ``lock_timeout_s``.
+    """
+    import duckdb
+
+    p = Path(path)
+    _check_path(p, read_only)
+    deadline = time.monotonic() + max(lock_timeout_s, 0.0)
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(p), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            text = str(exc)
+            if "lock" in text.lower() and time.monotonic() < deadline:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+                continue
+            raise _translate(p, exc) from None
+    try:
+        if read_only:
+            check_schema(con, p)
+        elif migrate:
+            ensure_schema(con, p)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Return the DB's schema version; refuse one that is not ours or is too new."""
+    version = schema_version(con, path)
+    if version is None:
+        raise DatabaseError(f"{path}: not a pytest-ipfs-accelerate results DB (no schema_meta "
+                            "table); point at a DB written by `pytest --ipfs-accel-db`")
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path}: written by schema version {version}, but this pytest-ipfs-accelerate "
+            f"({__version__}) understands up to {SCHEMA_VERSION}; upgrade the package "
+            "(pip install -U pytest-ipfs-accelerate) or use another DB file"
+        )
+    return version
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int | None:
+    """The stored schema version, or None when the DB has no ``schema_meta`` table."""
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta' "
+        "AND table_schema = 'main'"
+    ).fetchone()
+    if not rows or not rows[0]:
+        return None
+    row = con.execute("SELECT value FROM schema_meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        raise DatabaseError(f"{path}: schema_meta has no schema_version; the DB is damaged")
+    return int(row[0])
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Create the schema in an empty DB, or upgrade an older one in place."""
+    version = schema_version(con, path)
+    if version is None:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()]
+        if tables:
+            raise DatabaseError(
+                f"{path}: is a DuckDB file but not a pytest-ipfs-accelerate results DB (it has "
+                f"tables {', '.join(sorted(tables)[:5])}); it was left unchanged. Choose another "
+                "--ipfs-accel-db path"
+            )
+        version = 0
+    check_version = version if version else None
+    if check_version is not None and check_version > SCHEMA_VERSION:
+        check_schema(con, path)
+    if version == SCHEMA_VERSION:
+        return version
+    con.begin()
+    try:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target]:
+                con.execute(statement)
+        _write_meta(con, SCHEMA_VERSION, created=(version == 0))
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return SCHEMA_VERSION
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, version: int, *, created: bool) -> None:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    meta = {"schema_version": str(version), "upgraded_at": now, "writer": __version__}
+    if created:
+        meta["created_at"] = now
+    for key, value in meta.items():
+        con.execute("INSERT OR REPLACE INTO schema_meta VALUES (?, ?)", [key, value])
+
+
+def _check_path(p: Path, read_only: bool) -> None:
+    if p.is_dir():
+        raise DatabaseError(f"{p}: is a directory; give a file path such as {p / 'results.duckdb'}")
+    if read_only:
+        if not p.exists():
+            raise DatabaseError(f"{p}: no such results DB; run `pytest --ipfs-accel-db {p}` first "
+                                "or check the path")
+        return
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise DatabaseError(f"{p}: directory {parent} does not exist; create it "
+                            f"(mkdir -p {parent}) or choose another path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DatabaseError(f"{p}: directory {parent} is not writable; choose a writable path "
+                            "or fix its permissions")
+    if p.exists() and not os.access(p, os.R_OK | os.W_OK):
+        raise DatabaseError(f"{p}: file is not readable and writable; fix its permissions or "
+                            "choose another path")
+
+
+def _translate(p: Path, exc: Exception) -> DatabaseError:
+    text = str(exc)
+    m = _LOCK_RE.search(text)
+    if m or "lock" in text.lower():
+        holder = _describe_holder(int(m.group("pid")), m.group("exe")) if m else "another process"
+        return DatabaseLockedError(
+            f"{p}: locked by {holder}, which has it open for writing (DuckDB allows one writer "
+            "process). Let that run finish, or give this run its own file "
+            "(--ipfs-accel-db other.duckdb) and combine them later with "
+            "`ipfs-accel merge OUT.duckdb IN.duckdb...`"
+        )
+    if "not a valid DuckDB database" in text or "database file" in text.lower():
+        return DatabaseError(f"{p}: not a DuckDB database file; it was left unchanged. Choose "
+                             "another path, or move that file away")
+    if "version" in text.lower() and "storage" in text.lower():
+        return DatabaseError(f"{p}: written by a newer DuckDB storage format ({text.strip()}); "
+                             "upgrade duckdb")
+    return DatabaseError(f"{p}: cannot open results DB: {text.strip()}")
+
+
+def _describe_holder(pid: int, exe: str) -> str:
+    cmdline = ""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    except OSError:
+        pass
+    what = cmdline[:200] if cmdline else exe
+    return f"PID {pid} ({what})"
+
+

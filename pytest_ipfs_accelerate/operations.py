@@ -1,0 +1,92 @@
+"""Operation records: what fixtures did (add a file, start a container, load weights).
+
+Fixtures call :func:`record_operation`; when the results DB is off it does nothing.
+A fixture module never talks SQL: it hands a record to the session's writer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+#: Where the active capture session lives on ``config.stash`` (set by the plugin when on).
+CAPTURE_KEY: pytest.StashKey[Any] = pytest.StashKey()
+
+
+def record_operation(
+    config: pytest.Config | None,
+    *,
+    kind: str,
+    op: str,
+    backend: str,
+    is_simulated: bool,
+    duration_s: float,
+    target: str | None = None,
+    nbytes: int | None = None,
+    ok: bool = True,
+    error: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Record one backend operation into the results DB, if the DB is on.
+
+    ``kind`` is the room (``ipfs``, ``container``, ``hardware``, ``checkpoint``),
+    ``op`` the operation (``add``, ``run``, ``dispatch``...), ``target`` what it acted
+    on (a CID, an image, a device). The row is linked to the run and to the test that
+    is running, if any.
+    """
+    if config is None:
+        return
+    session = config.stash.get(CAPTURE_KEY, None)
+    if session is None:
+        return
+    session.add_operation(
+        kind=kind,
+        op=op,
+        backend=backend,
+        is_simulated=is_simulated,
+        duration_s=duration_s,
+        target=target,
+        nbytes=nbytes,
+        ok=ok,
+        error=error,
+        extra=dict(extra) if extra else None,
+    )
+
+
+@contextmanager
+def timed_operation(
+    config: pytest.Config | None,
+    *,
+    kind: str,
+    op: str,
+    backend: str,
+    is_simulated: bool,
+    target: str | None = None,
+    nbytes: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Time a block and record it; an exception is recorded as ``ok=False`` and re-raised.
+
+    The yielded dict may be updated inside the block (``nbytes``, ``target``, ``extra``).
+    """
+    info: dict[str, Any] = {"target": target, "nbytes": nbytes, "extra": dict(extra or {})}
+    start = time.perf_counter()
+    try:
+        yield info
+    except BaseException as exc:
+        record_operation(
+            config, kind=kind, op=op, backend=backend, is_simulated=is_simulated,
+            duration_s=time.perf_counter() - start, target=info["target"],
+            nbytes=info["nbytes"], ok=False, error=f"{type(exc).__name__}: {exc}",
+            extra=info["extra"],
+        )
+        raise
+    record_operation(
+        config, kind=kind, op=op, backend=backend, is_simulated=is_simulated,
+        duration_s=time.perf_counter() - start, target=info["target"],
+        nbytes=info["nbytes"], extra=info["extra"],
+    )
