@@ -1,0 +1,56 @@
+"""How capture is switched on, and that it costs nothing (no heavy imports) while off."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import query, run_pytest
+
+HEAVY = ("duckdb", "torch", "docker", "ipfshttpclient")
+
+PROBE = f"""
+import sys
+def test_no_heavy_imports(request):
+    assert request.config.pluginmanager.has_plugin("ipfs_accelerate")
+    loaded = [m for m in {HEAVY!r} if m in sys.modules]
+    assert loaded == []
+"""
+
+
+def test_off_imports_nothing_heavy(tmp_path):
+    (tmp_path / "test_probe.py").write_text(PROBE)
+    result = run_pytest(tmp_path)
+    assert result.outcomes() == {"passed": 1}, result.stdout
+    assert "ipfs-accelerate results" not in result.stdout
+
+
+def test_off_still_registers_options_and_fixtures(tmp_path):
+    result = run_pytest(tmp_path, "--help")
+    assert "--ipfs-accel-db=PATH" in result.stdout
+    assert "--ipfs-accel-tag=KEY=VALUE" in result.stdout
+
+
+@pytest.mark.parametrize("how", ["option", "ini", "env", "config"])
+def test_switched_on_each_way(tmp_path, how):
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    args: list[str] = []
+    env: dict[str, str] = {}
+    if how == "option":
+        args = ["--ipfs-accel-db", "r.duckdb"]
+    elif how == "ini":
+        (tmp_path / "pytest.ini").write_text("[pytest]\nipfs_accel_db = r.duckdb\n")
+    elif how == "env":
+        env = {"IPFS_ACCEL_DB": str(tmp_path / "r.duckdb")}
+    else:
+        (tmp_path / "ipfs_accelerate.toml").write_text('[db]\npath = "r.duckdb"\n')
+    result = run_pytest(tmp_path, *args, env=env)
+    assert result.ret == 0, result.stdout + result.stderr
+    assert query(tmp_path / "r.duckdb", "SELECT nodeid, outcome FROM test_results") == [
+        ("test_one.py::test_one", "passed")]
+
+
+def test_option_beats_env(tmp_path):
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "cli.duckdb",
+                        env={"IPFS_ACCEL_DB": str(tmp_path / "env.duckdb")})
+    assert result.ret == 0
+    assert (tmp_path / "cli.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
