@@ -115,6 +115,7 @@ class ItemRecord:
     worker_id: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    _in_rerun: bool = False
 
     def add(self, report: Any) -> bool:
         """Take one report; True when the item is complete (its teardown arrived)."""
@@ -122,7 +123,13 @@ class ItemRecord:
         outcome = report.outcome
         if outcome == "rerun":
             self._start_new_attempt(report)
+            self._in_rerun = True
             return False
+        if self._in_rerun and when == "teardown":  # the retried attempt's own teardown
+            self._in_rerun = False
+            self.attempts[-1]["duration_s"] += report.duration
+            return False
+        self._in_rerun = False
         if when not in PHASES:  # xdist's crash report uses when="???"
             when = "call"
         self.phases[when] = PhaseResult(outcome, report.duration,
