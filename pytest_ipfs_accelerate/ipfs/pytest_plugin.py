@@ -1,0 +1,405 @@
+"""pytest side of the ipfs room: options, markers and fixtures.
+
+Registered by pytest_ipfs_accelerate.plugin. Imports nothing heavy at module level: the
+node, RPC server and Kubo client are imported when a test first asks for a node.
+
+Backend choice: ``--ipfs-accel-ipfs`` > ``IPFS_ACCEL_IPFS`` > config ``[ipfs] backend`` >
+``auto`` (kubo when ``ipfs`` is on PATH or an API address is set, else simulated).
+``@pytest.mark.ipfs_backends("simulated", "kubo")`` runs one test once per backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
+
+BACKEND_ENV = "IPFS_ACCEL_IPFS"
+API_ENV = "IPFS_ACCEL_IPFS_API"
+BIN_ENV = "IPFS_ACCEL_IPFS_BIN"
+#: Every backend a test can be parametrized over.
+ALL_BACKENDS = ("simulated", "simulated-rpc", "kubo")
+_KUBO: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ipfs-accelerate")
+    group.addoption(
+        "--ipfs-accel-ipfs", dest="ipfs_accel_ipfs", default=None, metavar="BACKEND",
+        help="IPFS backend of the ipfs_node/ipfs_client fixtures: auto (kubo when `ipfs` is "
+             "on PATH or an API address is set, else simulated), simulated, simulated-rpc "
+             "(the simulated node through its own Kubo RPC server), kubo, all (every node "
+             "test once per backend; an absent kubo skips), or the address of "
+             f"a running daemon (/ip4/127.0.0.1/tcp/5001, http://...). Env {BACKEND_ENV}; "
+             "config [ipfs] backend. Default: auto.")
+    group.addoption(
+        "--ipfs-accel-ipfs-api", dest="ipfs_accel_ipfs_api", default=None, metavar="ADDR",
+        help=f"RPC address of a running Kubo daemon for the kubo backend. Env {API_ENV}; "
+             "config [ipfs] api.")
+    group.addoption(
+        "--ipfs-accel-ipfs-bin", dest="ipfs_accel_ipfs_bin", default=None, metavar="PATH",
+        help=f"Kubo binary the kubo backend spawns (default: ipfs on PATH). Env {BIN_ENV}; "
+             "config [ipfs] bin.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ipfs_backends(*names): run the test once per IPFS backend "
+        "(simulated, simulated-rpc, kubo; none given: all); an absent real backend skips.")
+    config.addinivalue_line(
+        "markers", "ipfs_faults(**settings): fault injection for the simulated ipfs_node "
+        "(seed, latency_s, jitter_s, bandwidth_bps, error_rate, offline, ops).")
+    config.stash[_KUBO] = {}
+    if config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV):
+        configured_backend(config)  # a bad value is a usage error now, not in every test
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for daemon in config.stash.get(_KUBO, {}).values():
+        if not isinstance(daemon, str):
+            daemon.stop()
+
+
+# -- settings ---------------------------------------------------------------------------
+
+def _setting(config: pytest.Config, option: str, key: str, env: str) -> Any:
+    from pytest_ipfs_accelerate.config import resolve
+
+    return resolve(config, option=option, key=key, env=env)
+
+
+def _api_setting(config: pytest.Config) -> str:
+    return str(_setting(config, "ipfs_accel_ipfs_api", "ipfs.api", API_ENV) or "")
+
+
+def _raw_backend(config: pytest.Config) -> str:
+    return str(_setting(config, "ipfs_accel_ipfs", "ipfs.backend", BACKEND_ENV) or "auto").strip()
+
+
+def configured_backend(config: pytest.Config) -> tuple[str, str]:
+    """(backend, why) from option > env > config > auto. An address means kubo; ``all``
+    parametrizes every node test over every backend."""
+    raw = _raw_backend(config)
+    if raw.startswith(("/", "http://", "https://")):
+        return "kubo", f"address {raw}"
+    if raw not in ("auto", "all", *ALL_BACKENDS):
+        raise pytest.UsageError(
+            f"--ipfs-accel-ipfs / {BACKEND_ENV} / [ipfs] backend is {raw!r}; use auto, all, "
+            f"simulated, simulated-rpc, kubo or a daemon address like /ip4/127.0.0.1/tcp/5001")
+    if raw == "all":
+        return "all", f"every test once per backend: {', '.join(ALL_BACKENDS)}"
+    if raw != "auto":
+        return raw, "chosen"
+    if _api_setting(config):
+        return "kubo", "auto: API address set"
+    binary = str(_setting(config, "ipfs_accel_ipfs_bin", "ipfs.bin", BIN_ENV) or "ipfs")
+    if shutil.which(binary):
+        return "kubo", f"auto: {binary} on PATH"
+    return "simulated", "auto: no ipfs binary on PATH"
+
+
+def _explicit_kubo(config: pytest.Config) -> bool:
+    """Whether the user asked for kubo (so its absence fails in strict mode)."""
+    raw = config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV, "")
+    if not raw:
+        from pytest_ipfs_accelerate.config import settings_for
+
+        raw = settings_for(config).get("ipfs.backend")
+    return str(raw).strip() == "kubo" or str(raw).startswith(("/", "http"))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    try:
+        backend, why = configured_backend(config)
+    except pytest.UsageError:
+        return None
+    return f"ipfs backend: {backend} ({why})"
+
+
+# -- parametrization ------------------------------------------------------------------
+
+_NODE_FIXTURES = ("ipfs_node", "ipfs_client", "ipfs_api_addr", "ipfs_backend")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not any(f in metafunc.fixturenames for f in _NODE_FIXTURES):
+        return
+    marker = metafunc.definition.get_closest_marker("ipfs_backends")
+    if marker is not None:
+        names = tuple(marker.args) or ALL_BACKENDS
+    elif _raw_backend(metafunc.config) == "all":
+        names = ALL_BACKENDS
+    else:
+        return
+    unknown = [n for n in names if n not in ALL_BACKENDS]
+    if unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown ipfs_backends "
+                                f"{unknown}; use {', '.join(ALL_BACKENDS)}")
+    if "ipfs_backend" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("ipfs_backend")
+    metafunc.parametrize("ipfs_backend", names, indirect=True, ids=list(names))
+
+
+# -- backends ---------------------------------------------------------------------------
+
+def _kubo_backend(config: pytest.Config, explicit: bool) -> Any:
+    """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session."""
+    from pytest_ipfs_accelerate.ipfs.kubo import KuboDaemon, KuboRpcBackend, wait_for_api
+    from pytest_ipfs_accelerate.ipfs.node_errors import IpfsNodeError
+    from pytest_ipfs_accelerate.strict import is_strict, missing_backend
+
+    raw = config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV, "")
+    addr = raw if str(raw).startswith(("/", "http")) else _api_setting(config)
+
+    def unavailable(why: str, fix: str) -> Any:
+        if explicit and is_strict(config):
+            missing_backend(config, why, fix)
+        pytest.skip(f"{why} is not available: {fix}")
+
+    cache: dict[str, Any] = config.stash[_KUBO]  # daemons, and failures (str), per session
+    if addr:
+        if isinstance(cache.get(addr), str):
+            return unavailable(f"Kubo RPC API at {addr}", cache[addr])
+        try:
+            return wait_for_api(addr, timeout=5.0)
+        except IpfsNodeError as exc:
+            cache[addr] = f"start the daemon ({exc})"
+            return unavailable(f"Kubo RPC API at {addr}", cache[addr])
+    binary = str(_setting(config, "ipfs_accel_ipfs_bin", "ipfs.bin", BIN_ENV) or "ipfs")
+    if binary not in cache:
+        from pytest_ipfs_accelerate.config import settings_for
+
+        timeout = float(settings_for(config).get("ipfs.start_timeout_s"))
+        try:
+            cache[binary] = KuboDaemon(binary, start_timeout=timeout).start()
+        except IpfsNodeError as exc:
+            cache[binary] = str(exc)  # one failed start per session, not one per test
+    daemon = cache[binary]
+    if isinstance(daemon, str):
+        return unavailable(f"Kubo ({binary})", daemon)
+    return KuboRpcBackend(daemon.api_addr or "")
+
+
+class _NodeSet:
+    """What one test's node fixtures share: the node, its RPC server, its client."""
+
+    def __init__(self, request: pytest.FixtureRequest, backend: str) -> None:
+        callspec = getattr(request.node, "callspec", None)
+        #: Parametrized by the ipfs_backends marker: kubo there is optional, never strict.
+        self.from_marker = callspec is not None and "ipfs_backend" in callspec.params
+        self.request = request
+        self.config = request.config
+        self.backend = backend
+        self.node: RecordingNode | None = None
+        self.server: Any = None
+        self._closers: list[Callable[[], None]] = []
+
+    def simulated(self, faults: Any = None) -> Any:
+        from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
+
+        node = SimulatedNode(faults=faults)
+        self._closers.append(node.close)
+        return node
+
+    def serve(self, node: Any, record: bool = False) -> Any:
+        """Start a Kubo RPC server for ``node``; ``record``: each request becomes an
+        ``rpc/<command>`` operation (for clients that bypass the node wrapper)."""
+        from pytest_ipfs_accelerate.config import settings_for
+        from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+
+        limit = int(settings_for(self.config).get("ipfs.rpc_max_request_mb")) * 1024 * 1024
+        observer = self._record_request if record else None
+        server = KuboRpcServer(node, max_request_bytes=limit, observer=observer).start()
+        self._closers.append(server.stop)
+        return server
+
+    def make(self, faults: Any = None) -> RecordingNode:
+        from pytest_ipfs_accelerate.ipfs.kubo import KuboRpcBackend
+        from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
+
+        if self.backend == "simulated":
+            return RecordingNode(self.simulated(faults), self.config, "simulated")
+        if self.backend == "simulated-rpc":
+            sim = self.simulated(faults)
+            self.server = self.serve(sim)
+            client = KuboRpcBackend(self.server.multiaddr, backend_name="simulated",
+                                    is_simulated=True)
+            client.inner = sim  # type: ignore[attr-defined]
+            return RecordingNode(client, self.config, "simulated-rpc")
+        if faults is not None:
+            pytest.skip("ipfs_faults applies to simulated nodes only; this test runs on kubo")
+        explicit = not self.from_marker and _explicit_kubo(self.config)
+        return RecordingNode(_kubo_backend(self.config, explicit), self.config, "kubo")
+
+    def api_addr(self) -> str:
+        assert self.node is not None
+        addr = self.node.backend.api_addr
+        if addr:
+            return str(addr)
+        self.server = self.serve(self.node.backend, record=True)
+        return str(self.server.multiaddr)
+
+    def _record_request(self, rec: Any) -> None:
+        from pytest_ipfs_accelerate.operations import record_operation
+
+        record_operation(self.config, kind="ipfs", op=f"rpc/{rec.command}",
+                         backend="simulated", is_simulated=True, duration_s=rec.duration_s,
+                         target=rec.target, nbytes=rec.bytes_in or None,
+                         ok=rec.status < 400, error=rec.error,
+                         extra={"label": "simulated-rpc-server", "status": rec.status})
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+
+def _faults_from_marker(request: pytest.FixtureRequest) -> Any:
+    marker = request.node.get_closest_marker("ipfs_faults")
+    if marker is None:
+        return None
+    from pytest_ipfs_accelerate.ipfs.faults import FaultConfig
+    from pytest_ipfs_accelerate.ipfs.node_errors import IpfsNodeError
+
+    try:
+        return FaultConfig.from_mapping(dict(marker.kwargs))
+    except (IpfsNodeError, TypeError) as exc:
+        raise pytest.UsageError(f"{request.node.nodeid}: bad ipfs_faults marker: {exc}") from None
+
+
+@pytest.fixture
+def ipfs_backend(request: pytest.FixtureRequest) -> str:
+    """Name of the IPFS backend this test runs on: simulated, simulated-rpc or kubo.
+
+    Set by ``@pytest.mark.ipfs_backends(...)`` (one run per backend, shown in the test id),
+    else by ``--ipfs-accel-ipfs`` / ``IPFS_ACCEL_IPFS`` / ``[ipfs] backend``.
+    """
+    param = getattr(request, "param", None)
+    if param is not None:
+        return str(param)
+    return configured_backend(request.config)[0]
+
+
+@pytest.fixture
+def _ipfs_nodeset(request: pytest.FixtureRequest, ipfs_backend: str) -> Iterator[_NodeSet]:
+    nodeset = _NodeSet(request, ipfs_backend)
+    try:
+        yield nodeset
+    finally:
+        nodeset.close()
+
+
+@pytest.fixture
+def ipfs_node(request: pytest.FixtureRequest, _ipfs_nodeset: _NodeSet) -> RecordingNode:
+    """An IPFS node with one Python interface whatever the backend (see ``IpfsBackend``).
+
+    ``add_bytes``, ``add_path``, ``cat``, ``get``, ``ls``, ``stat``, ``pin_*``, ``block_*``,
+    ``dag_get``/``dag_put``, ``repo_stat``, ``gc``, ``id``, ``version``; CIDs are strings.
+    Simulated: a fresh in-memory node per test (``@pytest.mark.ipfs_faults(...)`` injects
+    faults). Kubo: a daemon spawned once per session (disposable repo, offline, random
+    ports) or the running daemon you named. Every call is recorded in the results DB.
+    """
+    node = _ipfs_nodeset.make(_faults_from_marker(request))
+    _ipfs_nodeset.node = node
+    request.node.user_properties.append(("ipfs_backend", node.label))
+    return node
+
+
+@pytest.fixture(scope="session")
+def ipfs_session_node(request: pytest.FixtureRequest) -> Iterator[RecordingNode]:
+    """One node for the whole session (per xdist worker), on the configured backend.
+
+    For content that many tests share; state persists between tests, so prefer the
+    function-scoped ``ipfs_node`` unless start-up or setup cost matters.
+    """
+    backend = configured_backend(request.config)[0]
+    nodeset = _NodeSet(request, "simulated" if backend == "all" else backend)
+    try:
+        yield nodeset.make()
+    finally:
+        nodeset.close()
+
+
+@pytest.fixture
+def ipfs_api_addr(ipfs_node: RecordingNode, _ipfs_nodeset: _NodeSet) -> str:
+    """Multiaddr of the ``ipfs_node``'s Kubo RPC API (``/ip4/127.0.0.1/tcp/PORT``).
+
+    For the simulated node, a Kubo-compatible RPC server is started on a random port.
+    """
+    return _ipfs_nodeset.api_addr()
+
+
+@pytest.fixture
+def ipfs_client(ipfs_api_addr: str) -> Iterator[Any]:
+    """An ``ipfshttpclient.Client`` bound to the ``ipfs_node``'s RPC API.
+
+    Built with ``Client(addr)`` directly (``connect()`` refuses daemons newer than 0.8).
+    Needs ``pip install pytest-ipfs-accelerate[ipfs]``.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        try:
+            import ipfshttpclient
+        except ImportError:
+            from pytest_ipfs_accelerate.strict import missing_backend
+
+            missing_backend(None, "ipfshttpclient",
+                            "pip install 'pytest-ipfs-accelerate[ipfs]' (ipfshttpclient>=0.7)")
+        client = ipfshttpclient.Client(ipfs_api_addr)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def ipfs_node_factory(request: pytest.FixtureRequest,
+                      ipfs_backend: str) -> Iterator[Callable[..., RecordingNode]]:
+    """Factory of extra nodes: ``ipfs_node_factory(faults=FaultConfig(...), backend=None)``.
+
+    Nodes use this test's backend unless ``backend`` names another; all are closed at
+    teardown. Simulated nodes from one factory are not connected (see ``ipfs_swarm``).
+    """
+    sets: list[_NodeSet] = []
+
+    def make(faults: Any = None, backend: str | None = None) -> RecordingNode:
+        nodeset = _NodeSet(request, backend or ipfs_backend)
+        sets.append(nodeset)
+        return nodeset.make(faults)
+
+    try:
+        yield make
+    finally:
+        for nodeset in sets:
+            nodeset.close()
+
+
+@pytest.fixture
+def ipfs_swarm(request: pytest.FixtureRequest) -> Iterator[Callable[..., list[RecordingNode]]]:
+    """Factory of connected simulated nodes: ``ipfs_swarm(3, faults=None, topology="full")``.
+
+    A node fetches blocks it lacks from its peers (bitswap-like, in-process); ``faults`` is
+    one ``FaultConfig`` for all nodes or one per node. ``node.backend`` is the SimulatedNode.
+    """
+    from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
+    from pytest_ipfs_accelerate.ipfs.swarm import make_swarm
+
+    made: list[Any] = []
+
+    def make(count: int, faults: Any = None, topology: str = "full") -> list[RecordingNode]:
+        nodes = make_swarm(count, faults=faults, topology=topology)
+        made.extend(nodes)
+        return [RecordingNode(n, request.config, f"simulated:{n.name}") for n in nodes]
+
+    try:
+        yield make
+    finally:
+        for node in made:
+            node.close()
