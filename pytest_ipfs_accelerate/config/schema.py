@@ -66,12 +66,26 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "report": Field(str, "", "Report file written at session end (.md, .html or .json)."),
     },
     "ipfs": {
-        "backend": Field(str, "auto", "IPFS backend for fixtures.",
-                         choices=("auto", "simulated", "kubo")),
+        # No `choices`: a daemon address is a valid value too (checked by the ipfs plugin).
+        "backend": Field(str, "auto", "IPFS backend for fixtures: auto (kubo when `ipfs` is "
+                         "on PATH or an API address is set, else simulated), simulated, "
+                         "simulated-rpc (the simulated node through its Kubo RPC server), "
+                         "kubo, all (every node test once per backend), or the address of a "
+                         "running daemon (/ip4/127.0.0.1/tcp/5001 or http://...)."),
+        "api": Field(str, "", "RPC address of a running Kubo daemon (/ip4/127.0.0.1/tcp/5001 "
+                     "or http://127.0.0.1:5001); set, the kubo backend connects to it "
+                     "instead of spawning one."),
+        "bin": Field(str, "ipfs", "Kubo binary the kubo backend spawns."),
+        "start_timeout_s": Field(float, 60.0, "How long to wait for a spawned Kubo daemon."),
+        "rpc_max_request_mb": Field(int, 1024, "Largest request body the simulated RPC server "
+                                    "accepts, in MiB (over it: HTTP 413)."),
     },
     "containers": {
         "backend": Field(str, "auto", "Container backend for fixtures.",
                          choices=("auto", "simulated", "docker")),
+        "catalogue": Field(str, "", "Image catalogue (TOML) for the image marketplace."),
+        "sweep": Field(bool, True, "At startup, remove containers, networks and volumes "
+                       "left by sessions whose process is gone."),
     },
     "hardware": {
         "devices": Field((str, list), "auto",
