@@ -1,75 +1,30 @@
-"""Shared test fixtures: DB access for pytester runs."""
+"""Shared test fixtures."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 # Import native extensions once, up front: pytester's in-process runs restore
 # sys.modules afterwards, and re-importing a nanobind/pybind module aborts.
 import duckdb
-
+import pytest
 
 # A plain query that returns a TIMESTAMPTZ makes duckdb load its time-zone support now.
 duckdb.connect().execute("SELECT now(), uuid()").fetchall()
 
-
-def query(path: Path | str, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    """Run one read-only query against a results DB file and return all rows."""
-    con = duckdb.connect(str(path), read_only=True)
+# Likewise for heavy optional modules that in-process pytester runs would re-import each
+# time (hypothesis' pytest plugin imports hypothesis at session end; torch is native).
+for _name in ("hypothesis.internal.observability", "torch"):
     try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+        __import__(_name)
+    except ImportError:
+        pass
 
 
 @pytest.fixture
 def query_db() -> Callable[..., list[tuple[Any, ...]]]:
     """:func:`query` as a fixture."""
+    from tests.support import query
+
     return query
-
-
-class PytestRun:
-    """The result of a pytest subprocess run: exit code, output, and the DB path."""
-
-    def __init__(self, proc: subprocess.CompletedProcess[str], db: Path | None) -> None:
-        self.ret = proc.returncode
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
-        self.db = db
-
-    def outcomes(self) -> dict[str, int]:
-        """pytest's closing counts, e.g. {'passed': 3, 'failed': 1}."""
-        for line in reversed(self.stdout.splitlines()):
-            if " in " in line and ("passed" in line or "failed" in line or "error" in line
-                                   or "skipped" in line or "no tests ran" in line):
-                found = re.findall(r"(\d+) (\w+)", line.split(" in ")[0])
-                return {("errors" if k == "error" else "warnings" if k == "warning" else k):
-                        int(n) for n, k in found}
-        return {}
-
-
-def run_pytest(cwd: Path, *args: str, env: dict[str, str] | None = None,
-               timeout: float = 300) -> PytestRun:
-    """Run pytest in a subprocess in ``cwd`` (hypothesis' plugin off, to start fast)."""
-    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-    full_env.pop("PYTEST_ADDOPTS", None)
-    for name in ("IPFS_ACCEL_DB", "PYTEST_XDIST_WORKER"):
-        if env is None or name not in env:
-            full_env.pop(name, None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-         "-p", "no:randomly", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
-    db = None
-    for i, a in enumerate(args):
-        if a == "--ipfs-accel-db":
-            db = cwd / args[i + 1]
-    return PytestRun(proc, db)

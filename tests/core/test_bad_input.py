@@ -7,7 +7,8 @@ import sys
 import time
 
 import pytest
-from conftest import query, run_pytest
+
+from tests.support import query, run_pytest
 
 ONE_TEST = "def test_one():\n    pass\n"
 

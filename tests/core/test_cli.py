@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_pytest
 
 from pytest_ipfs_accelerate.cli import main
+from tests.support import run_pytest
 
 
 @pytest.fixture(scope="module")

@@ -73,7 +73,7 @@ def test_endpoints(cfg_file, tmp_path):
     assert s.endpoint()["port"] == 5001
     remote = s.endpoint("remote")
     assert remote == {"host": "ipfs.example", "port": 5001, "gateway": "", "api_key": ""}
-    with pytest.raises(ConfigError, match="no endpoint named 'remot'.*did you mean 'remote'"):
+    with pytest.raises(ConfigError, match=r"no endpoint named 'remot'.*did you mean 'remote'"):
         s.endpoint("remot")
 
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import query
+from tests.support import query
 
 SLOW_SUITE = """
 import time, pytest

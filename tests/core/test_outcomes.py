@@ -66,7 +66,7 @@ class TestGroup:
 
 @pytest.fixture(scope="module")
 def outcome_rows(tmp_path_factory: pytest.TempPathFactory):
-    from conftest import query, run_pytest
+    from tests.support import query, run_pytest
 
     path = tmp_path_factory.mktemp("outcomes")
     (path / "test_suite.py").write_text(SUITE)

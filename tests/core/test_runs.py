@@ -6,7 +6,8 @@ import json
 import subprocess
 
 import pytest
-from conftest import query, run_pytest
+
+from tests.support import query, run_pytest
 
 FLIP = """
 import os

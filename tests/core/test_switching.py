@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import query, run_pytest
+
+from tests.support import query, run_pytest
 
 HEAVY = ("duckdb", "torch", "docker", "ipfshttpclient")
 
