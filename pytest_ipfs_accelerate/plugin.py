@@ -71,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_ipfs_accelerate.config import resolve, settings_for
 
     settings = settings_for(config)  # a malformed config is a usage error, DB or not
+    _configure_logging(settings)
     db_path = _db_path(config, settings)
     if db_path is None:
         if config.getoption("ipfs_accel_report"):
@@ -134,6 +135,14 @@ def pytest_ipfs_accel_hardware(config: pytest.Config) -> list[dict[str, Any]]:
     return [{"device": "cpu", "kind": "cpu", "name": cpu_model(), "vendor": None,
              "memory_bytes": ram_bytes(), "is_simulated": False,
              "extra": {"logical_cores": os.cpu_count()}}]
+
+
+def _configure_logging(settings: Any) -> None:
+    """``[general] log_level`` (or ``debug = true``) sets the level of our loggers."""
+    import logging
+
+    level = "DEBUG" if settings.get("general.debug") else settings.get("general.log_level")
+    logging.getLogger("pytest_ipfs_accelerate").setLevel(level)
 
 
 def _db_path(config: pytest.Config, settings: Any) -> Path | None:

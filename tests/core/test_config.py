@@ -134,3 +134,14 @@ def test_bad_env_value_names_the_variable(tmp_path):
 def test_missing_explicit_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         Settings.load(tmp_path / "nope.toml", env={})
+
+
+def test_config_reference_doc_is_up_to_date():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "tools/gen_config_doc.py", "--check"], cwd=root,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
