@@ -42,15 +42,18 @@ class ItemAnnotator:
         report = yield
         if self.ops.ops:
             report.ipfs_accel_ops = self.ops.drain()  # type: ignore[attr-defined]
-        reports = item.stash.setdefault(_REPORTS, [])
-        reports.append(report)
-        if call.when == "setup" or report.outcome == "rerun":
+        when = call.when
+        if when == "setup" or report.outcome == "rerun":
             ident = item_identity(item)
             ident["worker_id"] = self.worker_id
             report.ipfs_accel_item = ident  # type: ignore[attr-defined]
-        elif call.when == "teardown":
+        hook = self.config.hook.pytest_ipfs_accel_result_extra
+        if not hook.get_hookimpls():  # the common case: keep the hot path short
+            return report
+        reports = item.stash.setdefault(_REPORTS, [])
+        reports.append(report)
+        if when == "teardown":
             extras: dict[str, Any] = {}
-            hook = self.config.hook.pytest_ipfs_accel_result_extra
             for result in hook(item=item, reports=list(reports)):
                 if result:
                     extras.update(result)

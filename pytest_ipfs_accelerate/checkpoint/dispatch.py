@@ -153,6 +153,7 @@ def load_checkpoint_and_dispatch(
     no_split_module_classes: list[str] | None = None,
     workdir: str | Path | None = None,
     config: Any = None,
+    cache: Any = None,
 ) -> Any:
     """Load ``checkpoint`` into ``model`` and place it on ``devices``; returns the model.
 
@@ -163,7 +164,9 @@ def load_checkpoint_and_dispatch(
     default: this machine's. ``device_map``: ``auto``/``balanced``/``sequential`` or a
     dict of module -> device. ``max_memory``: device -> bytes or ``"10GiB"``.
     ``offload_folder``: where weights go when memory is short (else DeviceMapError).
-    ``config``: a pytest config, to record the dispatch in the results DB.
+    ``config``: a pytest config, to record the dispatch in the results DB (and to find
+    the ``[cache]`` settings). ``cache``: a :class:`CheckpointCache`, ``False`` for none;
+    default: the ``[cache]`` config section (CID fetches only).
     """
     start = time.perf_counter()
     try:
@@ -171,7 +174,8 @@ def load_checkpoint_and_dispatch(
             if workdir is None:  # fetched files are read into the model, then removed
                 workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ipfs-accel-"))
             source = resolve_checkpoint(checkpoint, node=node, client=client, workdir=workdir,
-                                        add_options=add_options)
+                                        add_options=add_options,
+                                        cache=_cache_for(cache, config))
             model, plan, input_device = _load(model, source, device_map, max_memory, dtype,
                                               offload_folder, devices, no_split_module_classes)
     except Exception as exc:
@@ -232,3 +236,17 @@ def infer(model: Any, inputs: Any) -> dict[str, Any]:
         raise CheckpointError("infer() needs a model returned by load_checkpoint_and_dispatch")
     runner = runner_for(source.metadata)
     return runner.run(model, inputs, getattr(model, "ipfs_accel_input_device", "cpu"))
+
+
+def _cache_for(cache: Any, config: Any) -> Any:
+    """The checkpoint cache to use: the one given, none (``False``), or ``[cache]``'s."""
+    if cache is False:
+        return None
+    if cache is not None:
+        return cache
+    from pytest_ipfs_accelerate.checkpoint.cache import CheckpointCache
+    from pytest_ipfs_accelerate.config import Settings, settings_for
+
+    if hasattr(config, "stash") and hasattr(config, "rootpath"):  # a pytest config
+        return CheckpointCache.from_settings(settings_for(config), config.rootpath)
+    return CheckpointCache.from_settings(Settings.load())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_ipfs_accelerate.checkpoint.cache import CheckpointCache
 from pytest_ipfs_accelerate.checkpoint.errors import (
     CheckpointError,
     CheckpointIndexError,
@@ -145,11 +146,22 @@ def root_cid_of(path: Path, options: Any) -> Any:
 
 
 def fetch_cid(cid_text: str, source: Any, workdir: Path,
-              add_options: Mapping[str, Any] | None = None) -> Path:
-    """Fetch ``cid_text`` from ``source`` into ``workdir`` and verify it; the local path."""
+              add_options: Mapping[str, Any] | None = None,
+              cache: CheckpointCache | None = None) -> Path:
+    """Fetch ``cid_text`` from ``source`` into ``workdir`` and verify it; the local path.
+
+    With a ``cache``, a valid cached copy is used instead of fetching (it is re-verified
+    first), and a verified fetch is stored in it.
+    """
     cid = parse_cid(cid_text)
     if cid is None:
         raise CheckpointError(f"{cid_text!r} is not a CID")
+    options = add_options_for(cid, add_options)
+    key = str(cid.to_v1())
+    if cache is not None:
+        hit = cache.lookup(key, lambda p: root_cid_of(p, options).to_v1() == cid.to_v1())
+        if hit is not None:
+            return hit
     workdir.mkdir(parents=True, exist_ok=True)
     text = str(cid)
     try:
@@ -169,18 +181,19 @@ def fetch_cid(cid_text: str, source: Any, workdir: Path,
                                       f"{type(source).__name__}: {exc}") from exc
     if not path.exists():
         raise CheckpointNotFoundError(f"fetching {text} wrote nothing at {path}")
-    actual = root_cid_of(path, add_options_for(cid, add_options))
+    actual = root_cid_of(path, options)
     if actual.to_v1() != cid.to_v1():
         raise CidMismatchError(
             f"checkpoint bytes fetched for {text} hash to {actual}, not {text}: the node "
             "returned other or corrupted data; nothing was loaded. Re-publish the checkpoint "
             "or pass the add options it was published with (add_options=...)")
-    return path
+    return cache.store(key, path) if cache is not None else path
 
 
 def resolve_checkpoint(checkpoint: str | Path, *, node: Any = None, client: Any = None,
                        workdir: str | Path | None = None,
-                       add_options: Mapping[str, Any] | None = None) -> CheckpointSource:
+                       add_options: Mapping[str, Any] | None = None,
+                       cache: CheckpointCache | None = None) -> CheckpointSource:
     """Resolve a path or CID to a :class:`CheckpointSource` (a CID is fetched and verified)."""
     if isinstance(checkpoint, Path) or Path(str(checkpoint)).exists():
         return open_local(checkpoint)
@@ -195,7 +208,7 @@ def resolve_checkpoint(checkpoint: str | Path, *, node: Any = None, client: Any 
         import tempfile
 
         workdir = tempfile.mkdtemp(prefix="ipfs-accel-ckpt-")
-    local = fetch_cid(str(checkpoint), source, Path(workdir), add_options)
+    local = fetch_cid(str(checkpoint), source, Path(workdir), add_options, cache)
     resolved = open_local(local)
     resolved.cid = str(cid)
     resolved.origin = f"ipfs://{cid}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
+
 with contextlib.suppress(ImportError):
     import torch  # noqa: F401
 with contextlib.suppress(ImportError):
@@ -18,3 +20,9 @@ with contextlib.suppress(ImportError):
 from pytest_ipfs_accelerate.hardware.detect import detect_hardware
 
 detect_hardware()
+
+
+@pytest.fixture(autouse=True)
+def _private_checkpoint_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own (empty) default checkpoint cache, never ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

@@ -200,7 +200,8 @@ def test_cid_checkpoint_is_verified_and_loaded(tmp_path, batch) -> None:
 def test_fetched_files_are_removed_after_loading(tmp_path) -> None:
     node = _MemoryNode()
     published = publish_example_checkpoint(node, tmp_path / "pub")
-    model = load_checkpoint_and_dispatch(None, published.cid, node=node, devices=["cpu"])
+    model = load_checkpoint_and_dispatch(None, published.cid, node=node, devices=["cpu"],
+                                         cache=False)
     assert not any(f.exists() for f in model.ipfs_accel_source.files)
     x = torch.randn(2, 16)
     assert torch.equal(model(x), published.model.eval()(x))
