@@ -116,6 +116,7 @@ class ItemRecord:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     _in_rerun: bool = False
+    crashed: bool = False  # its xdist worker died while running it
 
     def add(self, report: Any) -> bool:
         """Take one report; True when the item is complete (its teardown arrived)."""
@@ -132,6 +133,7 @@ class ItemRecord:
         self._in_rerun = False
         if when not in PHASES:  # xdist's crash report uses when="???"
             when = "call"
+            self.crashed = True
         self.phases[when] = PhaseResult(outcome, report.duration,
                                         getattr(report, "start", None),
                                         getattr(report, "stop", None))
@@ -180,7 +182,7 @@ class ItemRecord:
         setup = self.phases.get("setup")
         call = self.phases.get("call")
         teardown = self.phases.get("teardown")
-        if setup is not None and setup.outcome == "failed":
+        if self.crashed or (setup is not None and setup.outcome == "failed"):
             return "error"
         if setup is not None and setup.outcome == "skipped":
             return "xfailed" if self.xfail_reason is not None else "skipped"
@@ -224,7 +226,9 @@ class ItemRecord:
                     crash_path, crash_lineno, crash_message = crash
                     crash_message = truncate(crash_message, opts.longrepr_max_chars)
                 elif longrepr and longrepr.strip():
-                    crash_message = longrepr.strip().splitlines()[0][:500]
+                    lines = longrepr.strip().splitlines()
+                    crash_message = next((line for line in lines
+                                          if "crashed while running" in line), lines[0])[:500]
         keep_output = opts.capture_output == "all" or (
             opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)
         stdout = stderr = log = None

@@ -6,6 +6,7 @@ keeps the ``runs`` row up to date, and at the end builds the run report.
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from collections import defaultdict
@@ -74,21 +75,28 @@ class CaptureSession:
         self.rows = 0
         self.report: RunReport | None = None
         self.report_error: str | None = None
+        self.run_row: dict[str, Any] = {}
+        self.spooled: Path | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
-        """Open the DB and write the run row; raises ``pytest.UsageError`` on bad input."""
-        from pytest_ipfs_accelerate.db.connect import open_database
+        """Write the run row (creating or upgrading the DB); ``pytest.UsageError`` on bad input.
+
+        With ``[db] connection = "per-flush"`` (default) the DB file is open only
+        while a flush writes, so other processes can use it during the run. A DB
+        still locked after ``lock_timeout_s`` does not stop the run: the rows wait
+        for the next flush (and, at the end, for a spool file).
+        """
+        from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
+        from pytest_ipfs_accelerate.config import settings_for
         from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
         from pytest_ipfs_accelerate.errors import DatabaseError
 
-        try:
-            con = open_database(self.db_path, lock_timeout_s=self.lock_timeout_s)
-        except DatabaseError as exc:
-            raise pytest.UsageError(f"--ipfs-accel-db: {exc}") from None
-        self.writer = BufferedWriter(con, flush_rows=self.flush_rows,
-                                     flush_seconds=self.flush_seconds)
+        self.writer = BufferedWriter(
+            self.db_path, connection=settings_for(self.config).get("db.connection"),
+            lock_timeout_s=self.lock_timeout_s, flush_rows=self.flush_rows,
+            flush_seconds=self.flush_seconds, spool_name=str(self.run_id))
         facts = run_facts(self.config.rootpath)
         extra: dict[str, Any] = {}
         for result in self.config.hook.pytest_ipfs_accel_run_info(config=self.config):
@@ -98,8 +106,6 @@ class CaptureSession:
         devices = [f"{h.get('kind')}:{h.get('name')}" for h in hardware
                    if h.get("kind") != "cpu" and not h.get("is_simulated")]
         if devices:
-            from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
-
             facts["hardware_fingerprint"] = hardware_fingerprint(
                 facts["cpu_model"], facts["cpu_count"], facts["ram_bytes"], devices)
         numprocesses = getattr(self.config.option, "numprocesses", None)
@@ -112,10 +118,8 @@ class CaptureSession:
             "schema_version": SCHEMA_VERSION,
             "extra": to_json(extra) if extra else None,
         }
-        cols = ", ".join(RUN_COLUMNS)
-        marks = ", ".join("?" for _ in RUN_COLUMNS)
-        self.writer.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})",
-                            [values[c] for c in RUN_COLUMNS])
+        self.run_row = {c: values[c] for c in RUN_COLUMNS}
+        self.writer.put("runs", self.run_row)
         for key, value in self.tags.items():
             self.writer.add("run_tags", (self.run_id, key, value))
         for h in hardware:
@@ -125,12 +129,22 @@ class CaptureSession:
                 _str_or_none(h.get("driver_version")), _str_or_none(h.get("runtime_version")),
                 bool(h.get("is_simulated", False)), to_json(h.get("extra")),
             ))
-        self.writer.flush()
+        try:
+            self.writer.start()
+        except DatabaseError as exc:
+            self.writer.discard()
+            self.writer = None
+            raise pytest.UsageError(f"--ipfs-accel-db: {exc}") from None
 
     def close(self) -> None:
         if self.writer is not None:
-            self.writer.close()
+            spooled = self.writer.close()
             self.writer = None
+            if spooled is not None and self.spooled is None:
+                self.spooled = spooled
+                _tell(f"ipfs-accel: {self.db_path} stayed locked; this run's last rows were "
+                      f"spooled to {spooled}. The next session on that DB, or `ipfs-accel merge "
+                      f"{self.db_path} ...`, folds them in.")
 
     # -- hooks ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -183,19 +197,21 @@ class CaptureSession:
         leftover = self.ops.drain()
         if leftover:
             self._write_ops(leftover)
-        self.writer.execute(
-            "UPDATE runs SET finished_at = ?, exit_status = ?, tests_collected = ? "
-            "WHERE run_id = ?",
-            [ts(time.time()), int(exitstatus), session.testscollected, self.run_id],
-        )
-        self.writer.flush()
-        self._build_report()
+        self.update_run(finished_at=ts(time.time()), exit_status=int(exitstatus),
+                        tests_collected=session.testscollected)
+        self.spooled = self.writer.finish()
+        if self.spooled is None:
+            self._build_report()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from pytest_ipfs_accelerate.report.render import render_terminal
 
         tr = terminalreporter
         tr.write_sep("=", "ipfs-accelerate results")
+        if self.spooled is not None:
+            tr.write_line(f"results DB {self.db_path} stayed locked: the rows not yet written "
+                          f"were spooled to {self.spooled}; the next session on that DB, or "
+                          f"`ipfs-accel merge {self.db_path} ...`, folds them in", yellow=True)
         if self.report is None:
             tr.write_line(f"results DB: {self.db_path} (run {self.run_id})")
             if self.report_error:
@@ -205,6 +221,14 @@ class CaptureSession:
             tr.write_line(line)
         if self.report_path is not None:
             tr.write_line(f"report written to {self.report_path}")
+
+    def update_run(self, **fields: Any) -> None:
+        """Change columns of this run's ``runs`` row (e.g. ``exit_status``); written at the
+        next flush, or spooled with the rest if the DB stays locked."""
+        if self.writer is None:
+            return
+        self.run_row.update(fields)
+        self.writer.put("runs", self.run_row)
 
     # -- API for operation records --------------------------------------------------------
     def add_operation(self, **fields: Any) -> None:
@@ -232,9 +256,9 @@ class CaptureSession:
 
         assert self.writer is not None
         try:
-            self.report = build_run_report(self.writer.connection, self.run_id,
-                                           slowest=self.slowest, config=self.config,
-                                           db_path=str(self.db_path))
+            with self.writer.reading() as con:
+                self.report = build_run_report(con, self.run_id, slowest=self.slowest,
+                                               config=self.config, db_path=str(self.db_path))
         except Exception as exc:  # the data is safe; only the summary failed
             self.report_error = f"{type(exc).__name__}: {exc}"
             return
@@ -251,6 +275,11 @@ class CaptureSession:
 def _worker_of(report: Any) -> str | None:
     node = getattr(report, "node", None)
     return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
+
+
+def _tell(message: str) -> None:
+    """A line on stderr, for news after the terminal summary (e.g. a spool written late)."""
+    print(message, file=sys.stderr)
 
 
 def _str_or_none(value: Any) -> str | None:

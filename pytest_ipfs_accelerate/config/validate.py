@@ -27,12 +27,13 @@ def check_value(field: Field, value: Any, where: str, key: str) -> Any:
         value, ok = float(value), True
     if not ok:
         raise ConfigError(
-            f"{where}: key '{key}': expected {field.type_name}, found "
+            f"{where}: key '{_name(key)}': expected {field.type_name}, found "
             f"{_type_word(value)} {_show(field, value)}"
         )
     if field.choices is not None and value not in field.choices:
         allowed = ", ".join(repr(c) for c in field.choices)
-        raise ConfigError(f"{where}: key '{key}': {_show(field, value)} is not one of {allowed}")
+        raise ConfigError(f"{where}: key '{_name(key)}': {_show(field, value)} is not one of "
+                          f"{allowed}")
     return value
 
 
@@ -42,11 +43,12 @@ def validate_data(data: Mapping[str, Any], where: str) -> dict[str, dict[str, An
     for section, table in data.items():
         if section not in SCHEMA:
             raise ConfigError(
-                f"{where}: unknown section [{section}]: {did_you_mean(section, SCHEMA)}"
+                f"{where}: unknown section [{_name(section)}]: {did_you_mean(section, SCHEMA)}"
             )
         if not isinstance(table, Mapping):
             raise ConfigError(
-                f"{where}: '{section}' must be a table ([{section}]), found {_type_word(table)}"
+                f"{where}: '{_name(section)}' must be a table ([{_name(section)}]), found "
+                f"{_type_word(table)}"
             )
         out[section] = _validate_section(section, table, where)
     return out
@@ -61,7 +63,7 @@ def _validate_section(section: str, table: Mapping[str, Any], where: str) -> dic
             result[key] = _validate_endpoint(key, value, where)
             continue
         if key not in fields:
-            raise ConfigError(f"{where}: unknown key '{path}': {did_you_mean(key, fields)}")
+            raise ConfigError(f"{where}: unknown key '{_name(path)}': {did_you_mean(key, fields)}")
         result[key] = check_value(fields[key], value, where, path)
     return result
 
@@ -72,10 +74,15 @@ def _validate_endpoint(name: str, table: Mapping[str, Any], where: str) -> dict[
         path = f"endpoints.{name}.{key}"
         if key not in ENDPOINT_FIELDS:
             raise ConfigError(
-                f"{where}: unknown key '{path}': {did_you_mean(key, ENDPOINT_FIELDS)}"
+                f"{where}: unknown key '{_name(path)}': {did_you_mean(key, ENDPOINT_FIELDS)}"
             )
         result[key] = check_value(ENDPOINT_FIELDS[key], value, where, path)
     return result
+
+
+def _name(name: str) -> str:
+    """A name fit for a one-line message (control characters escaped)."""
+    return name if name.isprintable() else repr(name)[1:-1]
 
 
 def _type_word(value: Any) -> str:

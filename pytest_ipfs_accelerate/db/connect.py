@@ -7,6 +7,7 @@ overwrites or "repairs" a file that is not ours.
 from __future__ import annotations
 
 import os
+import random
 import re
 import time
 from pathlib import Path
@@ -31,25 +32,12 @@ def open_database(
 ) -> duckdb.DuckDBPyConnection:
     """Open (and, unless ``read_only``, create or upgrade) the results DB at ``path``.
 
-    A write lock held by another process is waited for up to ``lock_timeout_s``.
+    A write lock held by another process is waited for up to ``lock_timeout_s``
+    (see :func:`connect_with_retry`); after that, ``DatabaseLockedError``.
     """
-    import duckdb
-
     p = Path(path)
     _check_path(p, read_only)
-    deadline = time.monotonic() + max(lock_timeout_s, 0.0)
-    delay = 0.05
-    while True:
-        try:
-            con = duckdb.connect(str(p), read_only=read_only)
-            break
-        except duckdb.Error as exc:
-            text = str(exc)
-            if "lock" in text.lower() and time.monotonic() < deadline:
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-                continue
-            raise _translate(p, exc) from None
+    con = connect_with_retry(p, read_only=read_only, lock_timeout_s=lock_timeout_s)
     try:
         if read_only:
             check_schema(con, p)
@@ -59,6 +47,41 @@ def open_database(
         con.close()
         raise
     return con
+
+
+def connect_with_retry(
+    path: Path,
+    *,
+    read_only: bool = False,
+    lock_timeout_s: float = 0.0,
+    rng: random.Random | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` that waits out another process's lock, then raises our error.
+
+    Waits grow exponentially from 5 ms to 0.5 s, each scaled by a random factor
+    (0.5-1.5, "jitter") so that writers that collided do not retry in lockstep.
+    """
+    import duckdb
+
+    rand = rng or random
+    deadline = time.monotonic() + max(lock_timeout_s, 0.0)
+    delay = 0.005
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            left = deadline - time.monotonic()
+            if is_lock_error(exc) and left > 0:
+                time.sleep(min(delay * rand.uniform(0.5, 1.5), left))
+                delay = min(delay * 2, 0.5)
+                continue
+            raise _translate(path, exc) from None
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True when ``exc`` says another process holds the DB file's lock."""
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -154,7 +177,7 @@ def _check_path(p: Path, read_only: bool) -> None:
 def _translate(p: Path, exc: Exception) -> DatabaseError:
     text = str(exc)
     m = _LOCK_RE.search(text)
-    if m or "lock" in text.lower():
+    if m or is_lock_error(exc):
         holder = _describe_holder(int(m.group("pid")), m.group("exe")) if m else "another process"
         return DatabaseLockedError(
             f"{p}: locked by {holder}, which has it open for writing (DuckDB allows one writer "

@@ -1,19 +1,38 @@
 """Buffered writer: rows collect in memory and reach DuckDB in bulk, one transaction a flush.
 
 Rows go in through ``add(table, row)`` as tuples in the table's column order
-(``schema.TABLE_COLUMNS``). A flush appends every buffered row with the DuckDB
-Appender and commits once; it happens every ``flush_rows`` rows, every
-``flush_seconds`` (a background thread, so a long test does not hold rows back),
-and at close. A failed flush rolls back and keeps the rows for the next try, so
-nothing is dropped silently.
+(``schema.TABLE_COLUMNS``; a table not listed there takes all its columns in DDL
+order), and keyed rows that change over a run (the ``runs`` row) through
+``put(table, row)``, which keeps only the latest version until it is written.
+
+A flush appends every buffered row with the DuckDB Appender and commits once. It
+happens every ``flush_rows`` rows, every ``flush_seconds`` (a background thread,
+so a long test does not hold rows back), and at ``finish()``.
+
+Connection policy (``[db] connection``):
+
+* ``per-flush`` (default): the DB file is opened for each flush and closed after
+  it, so other processes (a second pytest session, ``ipfs-accel query``, the
+  dashboard) can use it during a run. A lock held by another process is waited
+  for up to ``lock_timeout_s`` with exponential backoff and jitter.
+* ``hold``: opened once and kept (and locked) until ``close()``; fastest.
+
+A flush that fails (lock not had in time, or any error) rolls back and keeps its
+rows for the next flush; nothing is dropped. If the rows still cannot be written
+at ``finish()``, they go to a spool file, ``<db>.spool/<name>.duckdb`` (a results
+DB of its own), which the next writer on that DB, or ``ipfs-accel merge``, folds in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
@@ -21,131 +40,343 @@ from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
 if TYPE_CHECKING:
     import duckdb
 
+CONNECTION_POLICIES = ("per-flush", "hold")
+
 
 class WriterWarning(UserWarning):
     """A flush failed; its rows are kept and retried."""
 
 
+class _Batch:
+    """Rows taken from the buffers for one flush (given back if the flush fails)."""
+
+    def __init__(self, rows: dict[str, list[Sequence[Any]]],
+                 puts: dict[tuple[str, Any], tuple[str, dict[str, Any]]], count: int) -> None:
+        self.rows = rows
+        self.puts = puts
+        self.count = count
+
+
+def spool_dir(db_path: Path) -> Path:
+    """Where rows that could not reach ``db_path`` wait: ``<db>.spool/``."""
+    return db_path.with_name(db_path.name + ".spool")
+
+
 class BufferedWriter:
-    """Bulk, transactional writes to the results DB from one process."""
+    """Bulk, transactional writes to the results DB from one process.
+
+    ``target`` is the DB path, or an open connection (then ``hold`` is implied and
+    there is no spool).
+    """
 
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        target: str | os.PathLike[str] | duckdb.DuckDBPyConnection,
         *,
-        flush_rows: int = 1000,
-        flush_seconds: float = 2.0,
+        connection: str = "per-flush",
+        lock_timeout_s: float = 10.0,
+        flush_rows: int = 5000,
+        flush_seconds: float = 5.0,
         max_buffered_rows: int = 1_000_000,
+        spool_name: str | None = None,
     ) -> None:
-        self._con = con
+        if connection not in CONNECTION_POLICIES:
+            raise ValueError(f"connection must be one of {CONNECTION_POLICIES}, not "
+                             f"{connection!r}")
+        if isinstance(target, (str, os.PathLike)):
+            self.path: Path | None = Path(target)
+            self._con: Any = None
+        else:
+            self.path, self._con, connection = None, target, "hold"
+        self.connection_policy = connection
+        self.lock_timeout_s = lock_timeout_s
         self.flush_rows = max(1, flush_rows)
         self.flush_seconds = flush_seconds
         self.max_buffered_rows = max_buffered_rows
-        self._buffers: dict[str, list[Sequence[Any]]] = {t: [] for t in TABLE_COLUMNS}
-        self._appenders: dict[str, Any] = {}
+        self.spool_name = spool_name or f"{os.getpid()}-{time.time_ns()}"
+        self._buffers: dict[str, list[Sequence[Any]]] = defaultdict(list)
+        self._puts: dict[tuple[str, Any], tuple[str, dict[str, Any]]] = {}
         self._pending = 0
         self._oldest: float | None = None
-        self._lock = threading.RLock()
+        self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
+        self._prepared = self._con is not None
+        self._lock = threading.RLock()  # guards the buffers
+        self._io = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
+        self._wake = threading.Event()  # rows reached flush_rows: flush now
         self._thread: threading.Thread | None = None
         self.rows_written = 0
         self.flushes = 0
         self.failed_flushes = 0
+        self.open_seconds = 0.0  # time spent opening/closing the DB file (per-flush cost)
+        self.spooled_to: Path | None = None
+        self.folded_spools: list[Path] = []
         if flush_seconds > 0:
             self._thread = threading.Thread(target=self._timer, name="ipfs-accel-flush",
                                             daemon=True)
             self._thread.start()
 
+    # -- writing ---------------------------------------------------------------------------
     def add(self, table: str, row: Sequence[Any]) -> None:
-        """Buffer one row; flushes when ``flush_rows`` rows are waiting."""
+        """Buffer one row; at ``flush_rows`` waiting rows, a flush starts.
+
+        The flush thread does it, so the test run does not wait for the file; only
+        past twice the flush size (the flush thread fell behind) does ``add`` flush
+        itself, which keeps memory bounded by the flush size.
+        """
         with self._lock:
             self._buffers[table].append(row)
             self._pending += 1
             if self._oldest is None:
                 self._oldest = time.monotonic()
-            if self._pending >= self.flush_rows:
-                self.flush()
+            if self._pending < self.flush_rows or self.failed_recently:
+                return
+            background = self._thread is not None and self._pending < 2 * self.flush_rows
+        if background:
+            self._wake.set()
+        else:
+            self.flush()
+
+    def put(self, table: str, row: Mapping[str, Any], *, key: str = "run_id") -> None:
+        """Insert or replace one keyed row (``INSERT OR REPLACE``); the latest put wins."""
+        with self._lock:
+            self._puts[(table, row[key])] = (table, dict(row))
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        """Run one statement (run-row insert/update) after flushing what is buffered."""
-        with self._lock:
-            self.flush()
-            self._con.execute(sql, params or [])
-
-    def flush(self) -> bool:
-        """Write every buffered row in one transaction; False (rows kept) if it failed."""
-        with self._lock:
-            if not self._pending:
-                return True
-            try:
-                self._con.begin()
-                for table, rows in self._buffers.items():
-                    if rows:
-                        appender = self._appender(table)
-                        appender.append_rows(rows)
-                        appender.flush()
-                self._con.commit()
-            except Exception as exc:
-                self._fail(exc)
-                return False
-            self.rows_written += self._pending
-            self.flushes += 1
-            for rows in self._buffers.values():
-                rows.clear()
-            self._pending = 0
-            self._oldest = None
-            return True
-
-    def close(self) -> None:
-        """Stop the timer, flush what is left, close the connection."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with self._lock:
-            self.flush()
-            self._appenders.clear()
-            self._con.close()
+        """Run one statement now, after flushing what is buffered (raises if it cannot)."""
+        self.flush()
+        with self._io, self._connected() as con:
+            con.execute(sql, params or [])
 
     @property
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The connection, for read queries after a ``flush()`` (same process only)."""
-        return self._con
+    def failed_recently(self) -> bool:
+        return time.monotonic() < self._retry_at
+
+    def start(self) -> bool:
+        """First flush: creates or upgrades the DB and folds pending spools.
+
+        Bad input (not a results DB, newer schema, unwritable path) raises
+        ``DatabaseError``; a lock still held after ``lock_timeout_s`` only returns
+        False, with the rows kept for the next flush.
+        """
+        from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError
+
+        try:
+            return self._flush(wait=True, strict=True)
+        except DatabaseLockedError as exc:
+            self._failed(exc)
+            return False
+        except DatabaseError:
+            raise
+        except Exception as exc:  # a write that failed: keep the rows, like any flush
+            self._failed(exc)
+            return False
+
+    def flush(self, *, wait: bool = True) -> bool:
+        """Write every buffered row in one transaction; False (rows kept) if it failed."""
+        return self._flush(wait=wait, strict=False)
+
+    def finish(self) -> Path | None:
+        """Final flush; rows that still cannot be written go to a spool file (returned)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.lock_timeout_s + 5)
+        if self.flush() or self.path is None:
+            return None
+        return self._spool()
+
+    def close(self) -> Path | None:
+        """``finish()``, then close a held connection. Returns the spool path, if any."""
+        spooled = self.finish()
+        with self._io:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+        return spooled
+
+    def discard(self) -> None:
+        """Stop without writing (the run is refused, e.g. its DB path is bad)."""
+        self._stop.set()
+        self._take()
+        with self._io:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for read queries after a flush (held, or opened for the block)."""
+        with self._io, self._connected() as con:
+            yield con
 
     @property
     def pending(self) -> int:
-        return self._pending
+        return self._pending + len(self._puts)
 
-    def _appender(self, table: str) -> Any:
-        appender = self._appenders.get(table)
-        if appender is None:
-            appender = self._con.appender(table, columns=list(TABLE_COLUMNS[table]))
-            self._appenders[table] = appender
-        return appender
-
-    def _fail(self, exc: Exception) -> None:
-        self.failed_flushes += 1
+    # -- internals -------------------------------------------------------------------------
+    def _flush(self, *, wait: bool, strict: bool) -> bool:
+        if not self._io.acquire(blocking=wait):
+            return False
         try:
-            self._con.rollback()
-        except Exception:
-            pass
-        for appender in self._appenders.values():
+            batch = self._take()
+            if batch is None and (self._prepared or not strict):
+                return True
             try:
-                appender.clear()
-            except Exception:
-                pass
-        self._appenders.clear()
+                with self._connected() as con:
+                    if batch is not None:
+                        _write(con, batch)
+            except Exception as exc:
+                if batch is not None:
+                    self._give_back(batch)
+                if strict:
+                    raise
+                self._failed(exc)
+                return False
+            self.rows_written += batch.count if batch else 0
+            self.flushes += 1
+            self._retry_at = 0.0
+            return True
+        finally:
+            self._io.release()
+
+    def _take(self) -> _Batch | None:
+        with self._lock:
+            if not self._pending and not self._puts:
+                return None
+            batch = _Batch(dict(self._buffers), self._puts, self._pending)
+            self._buffers = defaultdict(list)
+            self._puts = {}
+            self._pending = 0
+            self._oldest = None
+            return batch
+
+    def _give_back(self, batch: _Batch) -> None:
+        """Put a failed batch's rows back in front of any rows added meanwhile."""
+        with self._lock:
+            for table, rows in batch.rows.items():
+                self._buffers[table][:0] = rows
+            for key, value in batch.puts.items():
+                self._puts.setdefault(key, value)
+            self._pending += batch.count
+            if self._oldest is None:
+                self._oldest = time.monotonic()
+
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.connection_policy == "hold":
+            if self._con is None:
+                self._con = self._open()
+            yield self._con
+            return
+        con = self._open()
+        try:
+            yield con
+        finally:
+            started = time.perf_counter()
+            con.close()
+            self.open_seconds += time.perf_counter() - started
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        from pytest_ipfs_accelerate.db.connect import connect_with_retry, open_database
+
+        assert self.path is not None
+        started = time.perf_counter()
+        if self._prepared:
+            con = connect_with_retry(self.path, lock_timeout_s=self.lock_timeout_s)
+        else:
+            con = open_database(self.path, lock_timeout_s=self.lock_timeout_s)
+            try:
+                self._fold_spools(con)
+            except BaseException:
+                con.close()
+                raise
+            self._prepared = True
+        self.open_seconds += time.perf_counter() - started
+        return con
+
+    def _fold_spools(self, con: duckdb.DuckDBPyConnection) -> None:
+        assert self.path is not None
+        if not spool_dir(self.path).is_dir():
+            return
+        from pytest_ipfs_accelerate.dbtools.merge import fold_spools
+
+        self.folded_spools = fold_spools(con, self.path)
+
+    def _spool(self) -> Path:
+        """Write what is left to ``<db>.spool/<name>.duckdb`` (atomically renamed into place)."""
+        from pytest_ipfs_accelerate.db.connect import open_database
+        from pytest_ipfs_accelerate.errors import DatabaseError
+
+        assert self.path is not None
+        batch = self._take()
+        assert batch is not None
+        folder = spool_dir(self.path)
+        try:
+            folder.mkdir(exist_ok=True)
+            final, n = folder / f"{self.spool_name}.duckdb", 1
+            while final.exists():  # a second spool of the same run (rows added late)
+                final, n = folder / f"{self.spool_name}.{n}.duckdb", n + 1
+            tmp = folder / f".{final.name}.tmp"
+            tmp.unlink(missing_ok=True)
+            con = open_database(tmp)
+            try:
+                _write(con, batch)
+            finally:
+                con.close()
+            os.replace(tmp, final)
+        except Exception as exc:
+            self._give_back(batch)
+            raise DatabaseError(
+                f"{self.path}: could not write {batch.count} buffered rows to the DB or to the "
+                f"spool {final} ({type(exc).__name__}: {exc}); free disk space or fix the "
+                "folder's permissions") from None
+        self.spooled_to = final
+        return final
+
+    def _failed(self, exc: Exception) -> None:
+        self.failed_flushes += 1
+        self._retry_at = time.monotonic() + max(self.flush_seconds, 1.0)
         warnings.warn(WriterWarning(
-            f"results DB flush failed ({type(exc).__name__}: {exc}); {self._pending} rows kept "
+            f"results DB flush failed ({type(exc).__name__}: {exc}); {self.pending} rows kept "
             "for the next flush"), stacklevel=3)
         if self._pending > self.max_buffered_rows:
             raise exc
 
     def _timer(self) -> None:
         period = max(self.flush_seconds / 2, 0.05)
-        while not self._stop.wait(period):
+        while not self._stop.is_set():
+            woken = self._wake.wait(period)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             oldest = self._oldest
-            if oldest is not None and time.monotonic() - oldest >= self.flush_seconds:
+            aged = oldest is not None and time.monotonic() - oldest >= self.flush_seconds
+            if (woken or aged) and not self.failed_recently:
                 try:
                     self.flush()
-                except Exception:  # pragma: no cover - reported by _fail's warning
+                except Exception:  # pragma: no cover - reported by _failed's warning
                     pass
+
+
+def _write(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
+    """One transaction: the keyed rows, then every buffered row through the Appender."""
+    con.begin()
+    try:
+        for table, row in batch.puts.values():
+            cols = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({marks})",
+                        list(row.values()))
+        for table, rows in batch.rows.items():
+            if rows:
+                columns = TABLE_COLUMNS.get(table)
+                appender = (con.appender(table, columns=list(columns)) if columns
+                            else con.appender(table))
+                appender.append_rows(rows)
+                appender.flush()
+        con.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.rollback()
+        raise

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-
 import pytest
 
 from tests.support import query, run_pytest
@@ -73,27 +69,6 @@ def test_newer_schema_is_refused(suite):
     err = _usage_error(run_pytest(suite, "--ipfs-accel-db", "r.duckdb"))
     assert "schema version 99" in err and "upgrade the package" in err
     assert query(suite / "r.duckdb", "SELECT count(*) FROM runs") == [(1,)]
-
-
-def test_locked_db_names_the_holder(suite):
-    assert run_pytest(suite, "--ipfs-accel-db", "r.duckdb").ret == 0
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(60)", str(suite / "r.duckdb")],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        (suite / "ipfs_accelerate.toml").write_text("[db]\nlock_timeout_s = 0.5\n")
-        start = time.monotonic()
-        err = _usage_error(run_pytest(suite, "--ipfs-accel-db", "r.duckdb"))
-        assert time.monotonic() - start < 60
-        assert f"locked by PID {holder.pid}" in err
-        assert "ipfs-accel merge" in err
-    finally:
-        holder.kill()
-        holder.wait()
-    assert query(suite / "r.duckdb", "SELECT count(*) FROM test_results") == [(1,)]
 
 
 @pytest.mark.parametrize("tag", ["novalue", "=v", "bad key=v"])

@@ -1,0 +1,219 @@
+"""The writer's connection policy: per-flush frees the file between flushes, waits out
+other writers' locks, keeps rows it cannot write, spools them at the end, and the
+next writer folds the spool in. Memory stays bounded by the flush size."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+import tracemalloc
+import uuid
+import warnings
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pytest_ipfs_accelerate.db.writer import BufferedWriter, WriterWarning, spool_dir
+from tests.support import query
+
+HOLD_LOCK = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process that holds ``db``'s write lock for ``seconds``."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def _run_row(run_id: uuid.UUID, **extra: object) -> dict[str, object]:
+    return {"run_id": run_id, "started_at": "2026-01-01 00:00:00+00", "schema_version": 1,
+            **extra}
+
+
+def _writer(db: Path, run_id: uuid.UUID, **kw: object) -> BufferedWriter:
+    kw.setdefault("flush_seconds", 0)
+    w = BufferedWriter(db, spool_name=str(run_id), **kw)  # type: ignore[arg-type]
+    w.put("runs", _run_row(run_id))
+    assert w.start() is True
+    return w
+
+
+def _other_process_can_write(db: Path) -> bool:
+    code = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('SELECT 1')"
+    return subprocess.run([sys.executable, "-c", code, str(db)],
+                          capture_output=True).returncode == 0
+
+
+def test_per_flush_leaves_the_file_free_between_flushes(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id)
+    w.add("run_tags", (run_id, "k", "v"))
+    assert w.flush()
+    assert _other_process_can_write(db)  # mid-run: another process opens it read-write
+    w.close()
+    assert query(db, "SELECT key FROM run_tags") == [("k",)]
+
+
+def test_hold_keeps_the_lock_until_close(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, connection="hold")
+    assert not _other_process_can_write(db)
+    w.close()
+    assert _other_process_can_write(db)
+
+
+def test_flush_waits_out_a_brief_lock(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, lock_timeout_s=20)
+    holder = _hold_lock(db, 1.0)
+    try:
+        w.add("run_tags", (run_id, "k", "v"))
+        assert w.flush() is True  # waited (backoff with jitter) until the holder left
+        assert w.failed_flushes == 0
+    finally:
+        holder.wait()
+        w.close()
+    assert query(db, "SELECT count(*) FROM run_tags") == [(1,)]
+
+
+def test_run_row_survives_a_briefly_locked_new_db(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    duckdb.connect(str(db)).close()  # an empty DuckDB file another process then holds
+    holder = _hold_lock(db, 1.0)
+    try:
+        w = _writer(db, run_id, lock_timeout_s=20)
+    finally:
+        holder.wait()
+    w.close()
+    assert query(db, "SELECT run_id FROM runs") == [(run_id,)]
+
+
+def test_locked_past_timeout_keeps_rows_then_spools_and_next_writer_folds(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, lock_timeout_s=0.2, flush_rows=50)
+    w.add("run_tags", (run_id, "first", "v"))
+    assert w.flush()
+    holder = _hold_lock(db, 60)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i in range(120):  # several flush_rows' worth: none may be dropped
+                w.add("run_tags", (run_id, f"k{i}", "v"))
+            w.put("runs", _run_row(run_id, exit_status=1, finished_at="2026-01-01 00:01:00+00"))
+            spooled = w.close()
+        assert any(issubclass(c.category, WriterWarning) and "locked by PID" in str(c.message)
+                   for c in caught)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert spooled == spool_dir(db) / f"{run_id}.duckdb" and spooled.is_file()
+    assert query(spooled, "SELECT count(*) FROM run_tags") == [(120,)]
+    # The next writer on that DB folds the spool in: the run row's final state wins.
+    nxt = _writer(db, uuid.uuid4())
+    nxt.close()
+    assert nxt.folded_spools == [spooled] and not spooled.exists()
+    assert query(db, "SELECT count(*) FROM run_tags WHERE run_id = ?", [run_id]) == [(121,)]
+    assert query(db, "SELECT exit_status FROM runs WHERE run_id = ?", [run_id]) == [(1,)]
+    # Folding is idempotent even if the spool file reappears (crash before unlink).
+    assert query(db, "SELECT count(*) FROM schema_meta WHERE key LIKE 'folded_spool:%'") \
+        == [(1,)]
+
+
+def _spool_one_tag(db: Path, run_id: uuid.UUID) -> Path:
+    """A writer whose last row meets a DB locked past its timeout: returns the spool."""
+    w = _writer(db, run_id, lock_timeout_s=0.1)
+    holder = _hold_lock(db, 60)
+    try:
+        w.add("run_tags", (run_id, "k", "v"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spooled = w.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert spooled is not None
+    return spooled
+
+
+def test_refold_of_an_already_folded_spool_adds_nothing(tmp_path):
+    db = tmp_path / "r.duckdb"
+    spooled = _spool_one_tag(db, uuid.uuid4())
+    copy = spooled.read_bytes()
+    _writer(db, uuid.uuid4()).close()
+    spooled.parent.mkdir(exist_ok=True)
+    spooled.write_bytes(copy)  # as if the process died between commit and unlink
+    _writer(db, uuid.uuid4()).close()
+    assert not spooled.exists()
+    assert query(db, "SELECT count(*) FROM run_tags") == [(1,)]
+
+
+def test_merge_folds_pending_spools_of_its_output(tmp_path):
+    from pytest_ipfs_accelerate.dbtools import merge_databases
+
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    _spool_one_tag(db, run_id)
+    other, other_id = tmp_path / "other.duckdb", uuid.uuid4()
+    _writer(other, other_id).close()
+    merge_databases(db, [other])
+    assert not spool_dir(db).exists()
+    assert query(db, "SELECT count(*) FROM run_tags") == [(1,)]
+    assert sorted(r[0] for r in query(db, "SELECT run_id FROM runs")) == sorted([run_id, other_id])
+
+
+def test_bad_db_is_still_an_error_not_a_spool(tmp_path):
+    from pytest_ipfs_accelerate.errors import DatabaseError
+
+    bad = tmp_path / "r.duckdb"
+    bad.write_bytes(b"not a database at all" * 100)
+    w = BufferedWriter(bad, flush_seconds=0)
+    w.put("runs", _run_row(uuid.uuid4()))
+    with pytest.raises(DatabaseError, match="not a DuckDB database"):
+        w.start()
+    w.discard()
+    assert bad.read_bytes() == b"not a database at all" * 100
+    assert not spool_dir(bad).exists()
+
+
+@pytest.mark.parametrize(("connection", "total"), [("per-flush", 100_000), ("hold", 20_000)])
+def test_results_with_memory_bounded_by_flush_size(tmp_path, connection, total):
+    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    cols = TABLE_COLUMNS["test_results"]
+    flush_rows = 2000
+
+    def row(i: int) -> tuple[object, ...]:
+        values = {"run_id": run_id, "nodeid": f"test_m.py::test_{i}", "kind": "item",
+                  "outcome": "passed", "duration_s": 0.001, "rerun_count": 0,
+                  "is_simulated": False}
+        return tuple(values.get(c) for c in cols)
+
+    w = _writer(db, run_id, flush_rows=flush_rows, connection=connection)
+    for i in range(2 * flush_rows):  # warm up (appender and connection caches)
+        w.add("test_results", row(i))
+    w.flush()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        for i in range(2 * flush_rows, total):
+            w.add("test_results", row(i))
+            assert w.pending <= 2 * flush_rows
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    w.close()
+    per_row = 1200  # generous bytes per buffered tuple (12 small objects + list slot)
+    assert peak - base < 2 * flush_rows * per_row, (peak - base)
+    assert query(db, "SELECT count(*), count(DISTINCT nodeid) FROM test_results") == \
+        [(total, total)]
