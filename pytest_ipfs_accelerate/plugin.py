@@ -20,6 +20,7 @@ ROOM_PLUGINS = (
     "pytest_ipfs_accelerate.ipfs.pytest_plugin",
     "pytest_ipfs_accelerate.containers.pytest_plugin",
     "pytest_ipfs_accelerate.hardware.pytest_plugin",
+    "pytest_ipfs_accelerate.benchmarks.pytest_plugin",
 )
 
 _SESSION_KEY = pytest.StashKey[Any]()
@@ -63,28 +64,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "or none.")
     group.addoption("--ipfs-accel-slowest", dest="ipfs_accel_slowest", type=int, metavar="N",
                     default=None, help="How many slowest tests the summary lists.")
+    group.addoption("--ipfs-accel-fail-on-regression", dest="ipfs_accel_fail_on_regression",
+                    action="store_true", default=None,
+                    help="Fail the session when a benchmark or metric of this run regressed "
+                         "against its baseline run (config: [benchmarks] fail_on_regression).")
     parser.addini("ipfs_accel_db", "Results DuckDB file; setting it switches capture on.",
                   default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pytest_ipfs_accelerate.config import resolve, settings_for
+    from pytest_ipfs_accelerate.idle import nothing_configured
 
-    settings = settings_for(config)  # a malformed config is a usage error, DB or not
-    _configure_logging(settings)
-    db_path = _db_path(config, settings)
+    if nothing_configured(config):  # the idle fast path: no config to read, capture off
+        db_path = None
+    else:
+        from pytest_ipfs_accelerate.config import settings_for
+
+        settings = settings_for(config)  # a malformed config is a usage error, DB or not
+        _configure_logging(settings)
+        db_path = _db_path(config, settings)
     if db_path is None:
-        if config.getoption("ipfs_accel_report"):
-            raise pytest.UsageError("--ipfs-accel-report needs a results DB: add "
-                                    "--ipfs-accel-db PATH")
+        for opt, flag in (("ipfs_accel_report", "--ipfs-accel-report"),
+                          ("ipfs_accel_fail_on_regression", "--ipfs-accel-fail-on-regression")):
+            if config.getoption(opt):
+                raise pytest.UsageError(f"{flag} needs a results DB: add --ipfs-accel-db PATH")
         return
+    import importlib.util
+
+    if importlib.util.find_spec("duckdb") is None:
+        raise pytest.UsageError(f"--ipfs-accel-db {db_path}: the duckdb package is not "
+                                "installed; pip install duckdb (or pytest-ipfs-accelerate)")
+    from pytest_ipfs_accelerate.benchmarks.capture import BenchmarkRecorder, register_collector
     from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
     from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
     from pytest_ipfs_accelerate.capture.records import CaptureOptions
+    from pytest_ipfs_accelerate.config import resolve
 
     ops = OperationBuffer()
     config.stash[CAPTURE_KEY] = ops
     config.pluginmanager.register(ItemAnnotator(config, ops), "ipfs_accel_annotator")
+    metrics = register_collector(config)  # benchmark payloads and metrics, workers included
     if hasattr(config, "workerinput"):  # xdist worker: only the controller writes
         return
 
@@ -115,9 +134,13 @@ def pytest_configure(config: pytest.Config) -> None:
         slowest=resolve(config, option="ipfs_accel_slowest", key="db.slowest"),
         report_path=report_path,
     )
+    benchmarks = BenchmarkRecorder(  # before open(): bad [benchmarks] config writes no run
+        config, session, metrics, fail_on_regression=bool(resolve(
+            config, option="ipfs_accel_fail_on_regression", key="benchmarks.fail_on_regression")))
     session.open()
     config.stash[_SESSION_KEY] = session
     config.pluginmanager.register(session, "ipfs_accel_capture")
+    config.pluginmanager.register(benchmarks, "ipfs_accel_benchmarks")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -45,18 +45,27 @@ SCHEMA: dict[str, dict[str, Field]] = {
                            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     },
     "cache": {
-        "enabled": Field(bool, True, "Cache fetched content (checkpoints, blocks) on disk."),
+        "enabled": Field(bool, True, "Cache CID-fetched checkpoints on disk (re-verified on use)."),
         "max_size_mb": Field(int, 1024, "Largest size of the cache, in MiB."),
-        "path": Field(str, "", "Cache folder; empty means .ipfs-accel-cache under rootdir."),
+        "path": Field(str, "", "Cache folder; empty means $XDG_CACHE_HOME/pytest-ipfs-accelerate "
+                             "(~/.cache/...); relative paths are under rootdir."),
     },
     "endpoints": {
         "default": Field(str, "", "Name of the endpoint table used when none is named."),
     },
     "db": {
         "path": Field(str, "", "Results DB file; setting it switches capture on."),
-        "flush_rows": Field(int, 1000, "Flush buffered rows after this many."),
-        "flush_seconds": Field(float, 2.0, "Flush buffered rows after this many seconds."),
-        "lock_timeout_s": Field(float, 10.0, "How long to wait for another process's write lock."),
+        "flush_rows": Field(int, 5000, "Flush buffered rows after this many (memory use "
+                            "is bounded by about 1.5 KiB x twice this)."),
+        "flush_seconds": Field(float, 5.0, "Flush buffered rows after this many seconds (also "
+                               "how stale a live reader's view and a crash's loss can be)."),
+        "lock_timeout_s": Field(float, 10.0, "How long a flush waits for another process's "
+                                "write lock (exponential backoff with jitter) before keeping "
+                                "its rows for the next flush."),
+        "connection": Field(str, "per-flush", "per-flush: open the DB only while flushing, so "
+                            "other processes can read and write it during a run; hold: keep "
+                            "it open (and locked) for the whole run, fastest.",
+                            choices=("per-flush", "hold")),
         "longrepr_max_chars": Field(int, 20000, "Cap on stored failure text (longrepr)."),
         "capture_output": Field(str, "failed", "Store captured stdout/stderr/log for: "
                                 "failed tests, all tests or none.",
@@ -93,5 +102,19 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "profiles": Field((list, str), [],
                           "Simulated device profiles, e.g. [\"cuda:H100-80GB x2\", "
                           "\"mps:M2-16GB\"]; in env, separate specs with ';'."),
+    },
+    "benchmarks": {
+        "threshold": Field(float, 0.10, "Relative change that counts as a regression "
+                           "(0.10 = 10% slower, or 10% less of a higher-is-better metric)."),
+        "thresholds": Field(dict, {}, "Per-benchmark thresholds by nodeid, benchmark name or "
+                            "group, e.g. {\"test_add\" = 0.25, \"ipfs\" = 0.2}."),
+        "alpha": Field(float, 0.05, "Significance level of the Mann-Whitney U test."),
+        "z_threshold": Field(float, 3.0, "|z| over past runs that counts as significant "
+                             "(values without raw samples)."),
+        "window": Field(int, 10, "How many past comparable runs the z-score uses."),
+        "min_step": Field(float, 0.10, "Smallest relative step `ipfs-accel trend` reports "
+                          "as a change point."),
+        "fail_on_regression": Field(bool, False, "Fail the pytest session when the run "
+                                    "regressed against its baseline."),
     },
 }

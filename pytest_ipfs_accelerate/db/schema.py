@@ -9,7 +9,7 @@ No table uses ``INTEGER PRIMARY KEY`` without a default: rows are keyed by
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _PHASE_COLUMNS = "".join(
     f"""
@@ -185,9 +185,86 @@ FROM runs r LEFT JOIN test_results t USING (run_id)
 GROUP BY ALL""",
 ]
 
+#: Version 2: benchmarks (stats and raw rounds), custom metrics, stored regressions.
+V2_TABLES = [
+    """
+CREATE TABLE benchmark_results (
+    run_id UUID NOT NULL,
+    nodeid VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    fullname VARCHAR,
+    group_name VARCHAR,
+    params JSON,
+    param_id VARCHAR,
+    extra_info JSON,
+    status VARCHAR NOT NULL,
+    error VARCHAR,
+    min_s DOUBLE,
+    max_s DOUBLE,
+    mean_s DOUBLE,
+    stddev_s DOUBLE,
+    median_s DOUBLE,
+    iqr_s DOUBLE,
+    q1_s DOUBLE,
+    q3_s DOUBLE,
+    ops DOUBLE,
+    rounds INTEGER,
+    iterations INTEGER,
+    outliers VARCHAR,
+    total_s DOUBLE,
+    device VARCHAR,
+    is_simulated BOOLEAN NOT NULL DEFAULT FALSE,
+    started_at TIMESTAMPTZ,
+    extra JSON
+)""",
+    """
+CREATE TABLE benchmark_samples (
+    run_id UUID NOT NULL,
+    nodeid VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    round INTEGER NOT NULL,
+    duration_s DOUBLE NOT NULL
+)""",
+    """
+CREATE TABLE metrics (
+    run_id UUID NOT NULL,
+    nodeid VARCHAR,
+    name VARCHAR NOT NULL,
+    value DOUBLE NOT NULL,
+    unit VARCHAR,
+    direction VARCHAR NOT NULL,
+    device VARCHAR,
+    is_simulated BOOLEAN NOT NULL DEFAULT FALSE,
+    recorded_at TIMESTAMPTZ,
+    extra JSON
+)""",
+    """
+CREATE TABLE regressions (
+    candidate_run_id UUID NOT NULL,
+    baseline_run_id UUID NOT NULL,
+    nodeid VARCHAR,
+    name VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    baseline_value DOUBLE,
+    candidate_value DOUBLE,
+    ratio DOUBLE,
+    p_value DOUBLE,
+    method VARCHAR NOT NULL,
+    threshold DOUBLE,
+    is_regression BOOLEAN NOT NULL,
+    detected_at TIMESTAMPTZ NOT NULL
+)""",
+]
+
 #: version -> statements that build that version from the previous one.
 MIGRATIONS: dict[int, list[str]] = {
     1: V1_TABLES + V1_VIEWS,
+    2: [*V2_TABLES, """
+CREATE VIEW benchmark_history AS
+SELECT b.run_id, b.nodeid, b.name, b.group_name, b.status, b.median_s, b.mean_s, b.min_s,
+       b.rounds, b.device, b.is_simulated, r.started_at AS run_started_at, r.git_commit,
+       r.git_branch, r.tox_env, r.host, r.hardware_fingerprint
+FROM benchmark_results b JOIN runs r USING (run_id)"""],
 }
 
 #: Column order of the tables the writer appends to (must match the DDL above).
@@ -212,10 +289,31 @@ HARDWARE_COLUMNS = (
 
 RUN_TAG_COLUMNS = ("run_id", "key", "value")
 
+BENCHMARK_RESULT_COLUMNS = (
+    "run_id nodeid name fullname group_name params param_id extra_info status error min_s "
+    "max_s mean_s stddev_s median_s iqr_s q1_s q3_s ops rounds iterations outliers total_s "
+    "device is_simulated started_at extra"
+).split()
+
+BENCHMARK_SAMPLE_COLUMNS = ("run_id", "nodeid", "name", "round", "duration_s")
+
+METRIC_COLUMNS = (
+    "run_id nodeid name value unit direction device is_simulated recorded_at extra"
+).split()
+
+REGRESSION_COLUMNS = (
+    "candidate_run_id baseline_run_id nodeid name metric baseline_value candidate_value ratio "
+    "p_value method threshold is_regression detected_at"
+).split()
+
 #: Appendable tables and their columns.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "test_results": tuple(TEST_RESULT_COLUMNS),
     "operations": tuple(OPERATION_COLUMNS),
     "hardware": tuple(HARDWARE_COLUMNS),
     "run_tags": RUN_TAG_COLUMNS,
+    "benchmark_results": tuple(BENCHMARK_RESULT_COLUMNS),
+    "benchmark_samples": BENCHMARK_SAMPLE_COLUMNS,
+    "metrics": tuple(METRIC_COLUMNS),
+    "regressions": tuple(REGRESSION_COLUMNS),
 }

@@ -52,6 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _validate_selection(config: pytest.Config) -> None:
     """Reject bad device names and profiles up front (pure parsing: no detection, no torch)."""
+    from pytest_ipfs_accelerate.idle import nothing_configured
+
+    if nothing_configured(config, "ipfs_accel_hardware", "ipfs_accel_hw_profile"):
+        return  # defaults only: nothing to validate, and nothing to import
     from pytest_ipfs_accelerate.hardware.devices import parse_selection
     from pytest_ipfs_accelerate.hardware.errors import HardwareError
     from pytest_ipfs_accelerate.hardware.profiles import parse_profile

@@ -35,7 +35,7 @@ def cfg_file(tmp_path):
 
 def test_defaults_without_any_file(tmp_path):
     s = Settings.load(rootdir=tmp_path, env={})
-    assert s.get("db.flush_rows") == 1000
+    assert s.get("db.flush_rows") == 5000
     assert s.origin("db.flush_rows") == "default"
     assert s.source is None
 

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
 from tests.support import query, run_pytest
 
 FLIP = """
@@ -70,11 +71,11 @@ def test_run_facts(tmp_path):
     assert row[4] == str(tmp_path)
     assert row[9:12] == ("github-actions", "https://github.example/o/r/actions/runs/77",
                          "py311-cpu")
-    assert row[12] >= 1 and row[13] and row[14] == 16 and row[15] == 1 and row[16] == 1
+    assert row[12] >= 1 and row[13] and row[14] == 16 and row[15] == SCHEMA_VERSION and row[16] == 1
     hw = query(result.db, "SELECT device, kind FROM hardware WHERE kind = 'cpu'")
     assert hw == [("cpu", "cpu")]
     meta = dict(query(result.db, "SELECT key, value FROM schema_meta"))
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
 
 
 def test_xdist_records_every_item_exactly_once(tmp_path):

@@ -1,0 +1,289 @@
+"""Regression detection: a candidate run against a baseline run.
+
+With raw samples on both sides (benchmark rounds, or metrics recorded at least
+``MIN_SAMPLES`` times per run) a change counts when a two-sided Mann-Whitney U test
+is significant **and** the relative change passes the threshold. Without them (one
+value per run) the candidate is scored against a window of past comparable runs
+(z-score), and again the threshold must hold too. With too little history to score,
+the threshold alone decides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pytest_ipfs_accelerate.analysis.runs import (
+    AnalysisError,
+    RunInfo,
+    check_comparable,
+    comparable_history,
+    default_baseline,
+    has_results,
+    latest_with_results,
+    require_tables,
+    resolve_run,
+)
+from pytest_ipfs_accelerate.analysis.stats import mann_whitney_u, mean_stdev, two_sided_p
+
+#: Fewest samples per side for the rank test (5 vs 5 is the smallest that can reach p < 0.05).
+MIN_SAMPLES = 5
+DEFAULT_THRESHOLD = 0.10
+DEFAULT_ALPHA = 0.05
+DEFAULT_Z = 3.0
+DEFAULT_WINDOW = 10
+
+#: (nodeid, name, metric, device, is_simulated): what is compared with what.
+Key = tuple[str, str, str, str, bool]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One benchmark or metric of the candidate against the baseline."""
+
+    nodeid: str | None
+    name: str
+    metric: str  # "time" for benchmarks (median seconds), else the metric's name
+    unit: str | None
+    direction: str  # "lower" | "higher": which way is better
+    baseline_value: float
+    candidate_value: float
+    ratio: float | None  # candidate / baseline
+    p_value: float | None
+    method: str  # "mann-whitney" | "z-score"
+    threshold: float
+    is_regression: bool
+    is_improvement: bool
+    device: str | None = None
+    is_simulated: bool = False
+    group: str | None = None
+
+
+@dataclass
+class CompareResult:
+    """The two runs compared and every comparison made."""
+
+    candidate_run: RunInfo
+    baseline_run: RunInfo
+    comparisons: list[Comparison] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.is_regression]
+
+    @property
+    def improvements(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.is_improvement]
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """Thresholds and test parameters, usually from the ``[benchmarks]`` config section."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    alpha: float = DEFAULT_ALPHA
+    z_threshold: float = DEFAULT_Z
+    window: int = DEFAULT_WINDOW
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> CompareOptions:
+        """Read ``[benchmarks]``; a bad per-benchmark threshold is a ConfigError."""
+        from pytest_ipfs_accelerate.errors import ConfigError
+
+        table = settings.get("benchmarks.thresholds") or {}
+        thresholds: dict[str, float] = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"config key 'benchmarks.thresholds.{key}': expected a "
+                                  f"positive number (0.2 = 20%), found {value!r}")
+            thresholds[str(key)] = float(value)
+        return cls(threshold=float(settings.get("benchmarks.threshold")),
+                   thresholds=thresholds, alpha=float(settings.get("benchmarks.alpha")),
+                   z_threshold=float(settings.get("benchmarks.z_threshold")),
+                   window=int(settings.get("benchmarks.window")))
+
+
+def threshold_for(opts: CompareOptions, nodeid: str | None, name: str, group: str | None,
+                  marker: float | None) -> float:
+    """Config by nodeid or name, then the test's marker, then config by group, then default."""
+    for key in (nodeid, name):
+        if key and key in opts.thresholds:
+            return opts.thresholds[key]
+    if marker is not None and marker > 0:
+        return marker
+    if group and group in opts.thresholds:
+        return opts.thresholds[group]
+    return opts.thresholds.get("default", opts.threshold)
+
+
+def compare_runs(con: Any, candidate: str | None = None, baseline: str | None = None, *,
+                 force: bool = False, thresholds: Mapping[str, float] | None = None,
+                 options: CompareOptions | None = None) -> CompareResult:
+    """Compare ``candidate`` (default: the latest run with results) with ``baseline``.
+
+    The default baseline is the latest earlier run with the same hardware fingerprint,
+    git branch and tox env. ``thresholds`` (by nodeid, name or group; ``"default"``)
+    override ``options.thresholds``. Raises :class:`AnalysisError` on bad input.
+    """
+    opts = options or CompareOptions()
+    if thresholds:
+        opts = CompareOptions(opts.threshold, {**opts.thresholds, **thresholds}, opts.alpha,
+                              opts.z_threshold, opts.window)
+    require_tables(con, "benchmark_results", "benchmark_samples", "metrics")
+    cand = resolve_run(con, candidate, "candidate run") if candidate else latest_with_results(con)
+    if not has_results(con, cand):
+        raise AnalysisError(f"candidate run {cand.label} has no benchmark results or metrics "
+                            "to compare")
+    base = resolve_run(con, baseline, "baseline run") if baseline else default_baseline(con, cand)
+    check_comparable(cand, base, force=force)
+    if not has_results(con, base):
+        raise AnalysisError(f"baseline run {base.label} has no benchmark results or metrics "
+                            "to compare")
+    history = [base] + [r for r in comparable_history(con, cand, opts.window)
+                        if r.run_id != base.run_id]
+    window_ids = [r.run_id for r in history[:max(opts.window, 1)]]
+    now = _load_current(con, cand.run_id, base.run_id)
+    past = _load_history(con, window_ids)
+    comparisons = []
+    cand_rows = now.get(cand.run_id, {})
+    base_rows = now.get(base.run_id, {})
+    for key in sorted(cand_rows.keys() & base_rows.keys()):
+        c, b = cand_rows[key], base_rows[key]
+        comparisons.append(_compare_one(key, c, b, past.get(key, []), opts))
+    return CompareResult(cand, base, comparisons)
+
+
+@dataclass
+class _Values:
+    value: float
+    samples: list[float] | None
+    unit: str | None
+    direction: str
+    group: str | None
+    marker: float | None
+
+
+def _compare_one(key: Key, c: _Values, b: _Values, history: list[float],
+                 opts: CompareOptions) -> Comparison:
+    nodeid, name, metric, device, simulated = key
+    thr = threshold_for(opts, nodeid or None, name, c.group, c.marker)
+    ratio = c.value / b.value if b.value else None
+    higher = c.direction == "higher"
+    if ratio is None:
+        worse = better = False
+    elif higher:
+        worse, better = ratio < 1 - thr, ratio > 1 + thr
+    else:
+        worse, better = ratio > 1 + thr, ratio < 1 - thr
+    p: float | None = None
+    if (c.samples and b.samples and len(c.samples) >= MIN_SAMPLES
+            and len(b.samples) >= MIN_SAMPLES):
+        method = "mann-whitney"
+        p = mann_whitney_u(c.samples, b.samples).p_value
+        significant = p < opts.alpha
+    else:
+        method = "z-score"
+        significant = True
+        if len(history) >= 3:
+            mean, sd = mean_stdev(history)
+            if sd > 0:
+                z = (c.value - mean) / sd
+                p = two_sided_p(z)
+                significant = abs(z) >= opts.z_threshold
+    return Comparison(
+        nodeid=nodeid or None, name=name, metric=metric, unit=c.unit, direction=c.direction,
+        baseline_value=b.value, candidate_value=c.value, ratio=ratio, p_value=p,
+        method=method, threshold=thr, is_regression=worse and significant,
+        is_improvement=better and significant, device=device or None, is_simulated=simulated,
+        group=c.group)
+
+
+_MARKER = "TRY_CAST(json_extract_string(extra, '$.threshold') AS DOUBLE)"
+_IDS = "(SELECT unnest(CAST(? AS UUID[])))"
+
+
+def _load_current(con: Any, cand: str, base: str) -> dict[str, dict[Key, _Values]]:
+    """Values (and raw samples) of both runs, keyed by run id then Key."""
+    ids = [cand, base]
+    out: dict[str, dict[Key, _Values]] = {cand: {}, base: {}}
+    rows = con.execute(f"""
+        SELECT CAST(b.run_id AS VARCHAR), b.nodeid, b.name, coalesce(b.device, ''),
+               b.is_simulated, b.median_s, b.group_name, {_MARKER}, s.samples
+        FROM benchmark_results b
+        LEFT JOIN (SELECT run_id, nodeid, name, list(duration_s) AS samples
+                   FROM benchmark_samples WHERE run_id IN {_IDS} GROUP BY ALL) s
+          ON b.run_id = s.run_id AND b.nodeid = s.nodeid AND b.name = s.name
+        WHERE b.run_id IN {_IDS} AND b.status = 'ok' AND b.median_s IS NOT NULL""",
+                       [ids, ids]).fetchall()
+    for run, nodeid, name, device, sim, med, group, marker, samples in rows:
+        out[run][(nodeid, name, "time", device, bool(sim))] = _Values(
+            med, samples, "s", "lower", group, marker)
+    rows = con.execute(f"""
+        SELECT CAST(run_id AS VARCHAR), coalesce(nodeid, ''), name, coalesce(device, ''),
+               is_simulated, list(value), any_value(unit), any_value(direction), max({_MARKER})
+        FROM metrics WHERE run_id IN {_IDS} GROUP BY ALL""", [ids]).fetchall()
+    for run, nodeid, name, device, sim, values, unit, direction, marker in rows:
+        out[run][(nodeid, name, name, device, bool(sim))] = _Values(
+            sum(values) / len(values), values if len(values) > 1 else None, unit, direction,
+            None, marker)
+    return out
+
+
+def _load_history(con: Any, run_ids: list[str]) -> dict[Key, list[float]]:
+    """One value per past run and Key: benchmark medians, metric means."""
+    out: dict[Key, list[float]] = {}
+    if not run_ids:
+        return out
+    rows = con.execute(f"""
+        SELECT nodeid, name, 'time', coalesce(device, ''), is_simulated, median_s
+        FROM benchmark_results WHERE run_id IN {_IDS} AND status = 'ok'
+          AND median_s IS NOT NULL
+        UNION ALL
+        SELECT coalesce(nodeid, ''), name, name, coalesce(device, ''), is_simulated, avg(value)
+        FROM metrics WHERE run_id IN {_IDS}
+        GROUP BY run_id, coalesce(nodeid, ''), name, coalesce(device, ''), is_simulated""",
+                       [run_ids, run_ids]).fetchall()
+    for nodeid, name, metric, device, sim, value in rows:
+        out.setdefault((nodeid, name, metric, device, bool(sim)), []).append(value)
+    return out
+
+
+def comparison_rows(result: CompareResult) -> list[tuple[Any, ...]]:
+    """``regressions`` rows (every comparison; ``is_regression`` marks the regressions)."""
+    cand, base = result.candidate_run.run_id, result.baseline_run.run_id
+    now = datetime.now(timezone.utc)
+    return [(cand, base, c.nodeid, c.name, c.metric, c.baseline_value, c.candidate_value,
+             _finite(c.ratio), c.p_value, c.method, c.threshold, c.is_regression, now)
+            for c in result.comparisons]
+
+
+def store_comparisons(con: Any, result: CompareResult) -> int:
+    """Write every comparison to ``regressions`` (replacing an earlier store of the same pair)."""
+    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+
+    cand, base = result.candidate_run.run_id, result.baseline_run.run_id
+    rows = comparison_rows(result)
+    cols = TABLE_COLUMNS["regressions"]
+    types = ("UUID", "UUID", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE",
+             "DOUBLE", "VARCHAR", "DOUBLE", "BOOLEAN", "TIMESTAMPTZ")
+    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in cols]
+    select = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
+    con.begin()
+    try:
+        con.execute("DELETE FROM regressions WHERE candidate_run_id = ? AND baseline_run_id = ?",
+                    [cand, base])
+        if rows:
+            con.execute(f"INSERT INTO regressions ({', '.join(cols)}) SELECT {select}", columns)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(rows)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None

@@ -1,0 +1,262 @@
+"""pytest side of benchmark and metric capture.
+
+:class:`BenchmarkCollector` runs wherever tests run (in-process or on an xdist
+worker): at each teardown it attaches the ``benchmark`` fixture's payload and the
+metrics recorded since the last teardown to the report. :class:`BenchmarkRecorder`
+runs on the controller next to the ``CaptureSession``: it turns those into rows for
+the session's writer and, at session end, compares the run with its baseline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from pytest_ipfs_accelerate.benchmarks.metrics import (
+    METRICS_KEY,
+    MetricBuffer,
+    activate,
+    deactivate,
+)
+from pytest_ipfs_accelerate.benchmarks.records import (
+    STATUS_DISABLED,
+    STATUS_ERROR,
+    benchmark_payload,
+    benchmark_rows,
+    metric_row,
+)
+from pytest_ipfs_accelerate.capture.records import PROP_DEVICE, PROP_SIMULATED
+
+THRESHOLD_MARKER = "benchmark_threshold"
+_FIRST_ERROR = pytest.StashKey[str]()
+_CALL_START = pytest.StashKey[float]()
+_SKIPPED = pytest.StashKey[bool]()
+
+
+def register_collector(config: pytest.Config) -> MetricBuffer:
+    """Register the collector (wherever tests run) and its metric buffer; returns the buffer."""
+    metrics = MetricBuffer()
+    config.stash[METRICS_KEY] = metrics
+    activate(metrics)
+    config.add_cleanup(lambda: deactivate(metrics))
+    config.pluginmanager.register(BenchmarkCollector(config, metrics),
+                                  "ipfs_accel_benchmark_collector")
+    return metrics
+
+
+def marker_threshold(item: pytest.Item) -> float | None:
+    """The ``benchmark_threshold(x)`` of an item; a bad one is a usage error."""
+    mark = item.get_closest_marker(THRESHOLD_MARKER)
+    if mark is None:
+        return None
+    value = mark.args[0] if mark.args else mark.kwargs.get("threshold")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{THRESHOLD_MARKER} needs a "
+                                f"positive relative threshold such as 0.2 (20%), got {value!r}")
+    return float(value)
+
+
+def _compare_options(config: pytest.Config) -> Any:
+    """``[benchmarks]`` compare options; a bad threshold table is a usage error."""
+    from pytest_ipfs_accelerate.analysis.compare import CompareOptions
+    from pytest_ipfs_accelerate.config import settings_for
+    from pytest_ipfs_accelerate.errors import ConfigError
+
+    try:
+        return CompareOptions.from_settings(settings_for(config))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        return str(crash.message).splitlines()[0][:500]
+    text = (report.longreprtext or "").strip().splitlines()
+    return text[-1][:500] if text else "failed"
+
+
+def _device_props(item: pytest.Item) -> tuple[str | None, bool]:
+    props = dict(item.user_properties)
+    return props.get(PROP_DEVICE), bool(props.get(PROP_SIMULATED, False))
+
+
+class BenchmarkCollector:
+    """Attaches benchmark payloads and metrics to teardown reports (workers included)."""
+
+    def __init__(self, config: pytest.Config, buffer: MetricBuffer) -> None:
+        self.config = config
+        self.buffer = buffer
+
+    def disabled_reason(self) -> str:
+        if os.environ.get("PYTEST_XDIST_WORKER") or \
+                self.config.getoption("dist", "no") not in ("no", None):
+            return ("pytest-benchmark disables itself under pytest-xdist (-n/--dist); run the "
+                    "benchmarks without -n (or with -p no:xdist) to time them")
+        if self.config.getoption("benchmark_disable", False):
+            return "disabled by --benchmark-disable"
+        return "pytest-benchmark was disabled"
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.buffer.current_nodeid = nodeid
+
+    def pytest_runtest_logfinish(self) -> None:
+        self.buffer.current_nodeid = None
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        names = getattr(item, "fixturenames", ())
+        if "benchmark" in names or "accel_metric" in names:
+            marker_threshold(item)  # fail early on a bad marker
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.skipped and call.when != "teardown":
+            item.stash[_SKIPPED] = True
+        if report.failed and _FIRST_ERROR not in item.stash:
+            item.stash[_FIRST_ERROR] = f"{call.when}: {_failure_text(report)}"
+        if call.when == "call":
+            item.stash[_CALL_START] = call.start
+        elif call.when == "teardown":
+            self._attach(item, report)
+            for key in (_FIRST_ERROR, _CALL_START, _SKIPPED):  # a rerun starts afresh
+                if key in item.stash:
+                    del item.stash[key]
+        return report
+
+    def _attach(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        fixture = (getattr(item, "funcargs", None) or {}).get("benchmark")
+        if not hasattr(fixture, "disabled") or _SKIPPED in item.stash:
+            fixture = None  # not pytest-benchmark's fixture, or the test was skipped
+        entries = self.buffer.drain()
+        if fixture is None and not entries:
+            return  # the common case: nothing to attach
+        device, simulated = _device_props(item)
+        try:
+            threshold = marker_threshold(item)
+        except pytest.UsageError:
+            threshold = None
+        if fixture is not None:
+            report.ipfs_accel_benchmark = benchmark_payload(  # type: ignore[attr-defined]
+                fixture, nodeid=item.nodeid, error=item.stash.get(_FIRST_ERROR, None),
+                disabled_reason=self.disabled_reason(),
+                started_at=item.stash.get(_CALL_START, None), device=device,
+                is_simulated=simulated, threshold=threshold)
+        for entry in entries:
+            if entry["nodeid"] == item.nodeid:
+                if entry["device"] is None:
+                    entry["device"] = device
+                if entry["is_simulated"] is None:
+                    entry["is_simulated"] = simulated
+                if threshold is not None:
+                    entry["extra"] = {**(entry["extra"] or {}), "threshold": threshold}
+        if entries:
+            report.ipfs_accel_metrics = entries  # type: ignore[attr-defined]
+
+
+class BenchmarkRecorder:
+    """Controller side: rows to the session's writer; the regression check at session end."""
+
+    def __init__(self, config: pytest.Config, session: Any, buffer: MetricBuffer, *,
+                 fail_on_regression: bool) -> None:
+        self.config = config
+        self.session = session
+        self.buffer = buffer
+        self.fail_on_regression = fail_on_regression
+        self.options = _compare_options(config)
+        self.counts = {"ok": 0, "error": 0, "disabled": 0, "metrics": 0}
+        self.summary: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        payload = getattr(report, "ipfs_accel_benchmark", None)
+        if payload:
+            self._write_benchmark(payload)
+        metrics = getattr(report, "ipfs_accel_metrics", None)
+        if metrics:
+            self._write_metrics(metrics)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        leftover = self.buffer.drain()  # recorded outside any test, in this process
+        if leftover:
+            self._write_metrics(leftover)
+        writer = self.session.writer
+        if writer is None or not (self.counts["ok"] or self.counts["metrics"]):
+            return
+        writer.flush()
+        self._check_regressions(session, writer)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        c = self.counts
+        if not any(c.values()):
+            return
+        tr = terminalreporter
+        tr.write_sep("-", "ipfs-accelerate benchmarks")
+        line = f"{c['ok']} benchmark(s) captured"
+        if c["error"]:
+            line += f", {c['error']} errored"
+        if c["disabled"]:
+            line += f", {c['disabled']} disabled (not timed)"
+        tr.write_line(f"{line}; {c['metrics']} metric value(s)")
+        for text in self.summary:
+            tr.write_line(text, red=text.startswith("REGRESSION"))
+
+    # -- internals -----------------------------------------------------------------------
+    def _write_benchmark(self, payload: dict[str, Any]) -> None:
+        writer = self.session.writer
+        if writer is None:
+            return
+        row, samples = benchmark_rows(payload, self.session.run_id)
+        writer.add("benchmark_results", row)
+        for sample in samples:
+            writer.add("benchmark_samples", sample)
+        status = payload["status"]
+        self.counts["error" if status == STATUS_ERROR else
+                    "disabled" if status == STATUS_DISABLED else "ok"] += 1
+
+    def _write_metrics(self, entries: list[dict[str, Any]]) -> None:
+        writer = self.session.writer
+        if writer is None:
+            return
+        for entry in entries:
+            writer.add("metrics", metric_row(entry, self.session.run_id))
+            self.counts["metrics"] += 1
+
+    def _check_regressions(self, session: pytest.Session, writer: Any) -> None:
+        from pytest_ipfs_accelerate.analysis import AnalysisError, compare_runs
+        from pytest_ipfs_accelerate.analysis.compare import comparison_rows
+
+        try:
+            with writer.reading() as con:
+                result = compare_runs(con, candidate=str(self.session.run_id),
+                                      options=self.options)
+        except AnalysisError as exc:
+            self.summary.append(f"regression check skipped: {exc}")
+            return
+        except Exception as exc:  # the rows are safe; only the check failed
+            self.summary.append(f"REGRESSION CHECK FAILED: {type(exc).__name__}: {exc}")
+            return
+        for row in comparison_rows(result):
+            writer.add("regressions", row)
+        writer.flush()
+        base = result.baseline_run.label
+        regs = result.regressions
+        self.summary.append(f"compared with baseline {base}: {len(result.comparisons)} "
+                            f"compared, {len(regs)} regressed, {len(result.improvements)} "
+                            "improved")
+        for c in regs:
+            ratio = f"{c.ratio:.2f}x" if c.ratio is not None else "?"
+            self.summary.append(f"REGRESSION {c.nodeid or ''} {c.metric}: {ratio} "
+                                f"(threshold {c.threshold:.0%}, {c.method}"
+                                + (f", p={c.p_value:.2g})" if c.p_value is not None else ")"))
+        if regs and self.fail_on_regression:
+            self.summary.append("failing the session: --ipfs-accel-fail-on-regression")
+            if session.exitstatus == 0:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+                self.session.update_run(exit_status=int(pytest.ExitCode.TESTS_FAILED))

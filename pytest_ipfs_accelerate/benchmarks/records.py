@@ -1,0 +1,113 @@
+"""Pure builders: a pytest-benchmark fixture's state -> a JSON-able payload -> DB rows.
+
+The payload is built where the test ran (it may be an xdist worker) and travels on
+the teardown report; the controller turns it into ``benchmark_results`` and
+``benchmark_samples`` rows, in ``schema.TABLE_COLUMNS`` order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_ipfs_accelerate.capture.records import jsonable, to_json, ts
+
+#: pytest-benchmark stat name -> our column.
+STAT_COLUMNS = {"min": "min_s", "max": "max_s", "mean": "mean_s", "stddev": "stddev_s",
+                "median": "median_s", "iqr": "iqr_s", "q1": "q1_s", "q3": "q3_s",
+                "ops": "ops", "rounds": "rounds", "outliers": "outliers", "total": "total_s"}
+
+STATUS_OK, STATUS_ERROR, STATUS_DISABLED = "ok", "error", "disabled"
+
+
+def _plain(value: Any) -> Any:
+    """An option value fit for JSON (timers and other callables by name)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return getattr(value, "__name__", None) or repr(value)
+
+
+def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
+                      disabled_reason: str | None, started_at: float | None,
+                      device: str | None, is_simulated: bool,
+                      threshold: float | None = None) -> dict[str, Any]:
+    """Everything about one ``benchmark`` fixture use, as plain JSON-able data."""
+    meta = getattr(fixture, "stats", None)
+    stats = getattr(meta, "stats", None)
+    data = [float(x) for x in getattr(stats, "data", None) or []]
+    numbers: dict[str, Any] | None = None
+    if data:
+        numbers = {col: _finite(getattr(stats, stat)) for stat, col in STAT_COLUMNS.items()}
+        numbers["outliers"] = str(stats.outliers)
+        numbers["rounds"] = int(stats.rounds)
+    if getattr(fixture, "disabled", False):
+        status, error = STATUS_DISABLED, disabled_reason or "pytest-benchmark was disabled"
+        numbers, data = None, []  # a disabled benchmark ran once, untimed: no numbers
+    elif error or getattr(fixture, "has_error", False):
+        status = STATUS_ERROR
+        error = error or "the benchmarked function raised an exception"
+    elif not data:
+        status, error = STATUS_ERROR, "the benchmark fixture was requested but never called"
+    else:
+        status = STATUS_OK
+    params = getattr(fixture, "params", None)
+    options = getattr(meta, "options", None) or {}
+    extra: dict[str, Any] = {"options": {k: _plain(v) for k, v in options.items()}}
+    if threshold is not None:
+        extra["threshold"] = threshold
+    return {
+        "nodeid": nodeid,
+        "name": str(getattr(fixture, "name", nodeid)),
+        "fullname": getattr(fixture, "fullname", nodeid),
+        "group_name": getattr(fixture, "group", None),
+        "params": {str(k): jsonable(v) for k, v in params.items()} if params else None,
+        "param_id": getattr(fixture, "param", None),
+        "extra_info": jsonable(dict(getattr(fixture, "extra_info", None) or {})) or None,
+        "status": status,
+        "error": error,
+        "numbers": numbers,
+        "iterations": getattr(meta, "iterations", None) if numbers else None,
+        "data": data,
+        "device": device,
+        "is_simulated": bool(is_simulated),
+        "started_at": started_at,
+        "extra": extra,
+    }
+
+
+def benchmark_rows(payload: Mapping[str, Any], run_id: Any
+                   ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """(``benchmark_results`` row, ``benchmark_samples`` rows) of one payload."""
+    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+
+    values: dict[str, Any] = {**payload, **(payload.get("numbers") or {})}
+    values.update(run_id=run_id, params=to_json(payload.get("params")),
+                  extra_info=to_json(payload.get("extra_info")),
+                  extra=to_json(payload.get("extra")),
+                  started_at=ts(payload.get("started_at")))
+    row = tuple(values.get(c) for c in TABLE_COLUMNS["benchmark_results"])
+    nodeid, name = payload["nodeid"], payload["name"]
+    # Raw rounds only for timed, passing benchmarks: an errored attempt (a rerun plugin's
+    # failed try, a wrong result) keeps its stats but must not mix into the rank test.
+    data = (payload.get("data") or []) if payload["status"] == STATUS_OK else []
+    samples = [(run_id, nodeid, name, i, d) for i, d in enumerate(data)]
+    return row, samples
+
+
+def metric_row(entry: Mapping[str, Any], run_id: Any) -> tuple[Any, ...]:
+    """A ``metrics`` row from one recorded metric entry."""
+    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+
+    values = {**entry, "run_id": run_id, "recorded_at": ts(entry.get("recorded_at")),
+              "is_simulated": bool(entry.get("is_simulated")),
+              "extra": to_json(entry.get("extra"))}
+    return tuple(values.get(c) for c in TABLE_COLUMNS["metrics"])
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
