@@ -1,13 +1,18 @@
 """The run report: a plain data model built from the DB by read-only queries.
 
 Terminal, Markdown, HTML and JSON renderings are all made from a ``RunReport``.
-Simulated operation figures are kept apart from real ones.
+Every list is capped in SQL (``LIMIT``), so a run of a million tests reports in about
+a second; counts come from SQL aggregates. Simulated figures are kept apart from real
+ones. Benchmark, metric, regression, trend and matrix sections appear when the DB has
+those tables (schema v2); a v1 DB simply has none.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from pytest_ipfs_accelerate.report import sections
 
 if TYPE_CHECKING:
     import duckdb
@@ -15,6 +20,71 @@ if TYPE_CHECKING:
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 BAD = ("failed", "error")
+#: Version of the JSON report layout (``report_schema.json``); bump on incompatible change.
+REPORT_VERSION = 1
+#: Columns of ``ResultTable.rows`` (the all-tests table the HTML page pages through).
+TEST_COLUMNS = ("nodeid", "outcome", "duration_s", "device", "is_simulated", "message")
+
+
+@dataclass
+class Limits:
+    """Caps on every list a report carries (counts are always exact). A cap of 0 skips
+    that list's query: ``Limits.summary()`` is what a terminal summary needs."""
+
+    slowest: int = 10
+    failures: int = 50
+    changes: int = 200
+    tests: int = 100_000
+    benchmarks: int = 200
+    samples: int = 1000
+    metrics: int = 500
+    regressions: int = 200
+    trend_series: int = 24
+    trend_points: int = 60
+    matrix_rows: int = 60
+    matrix_columns: int = 24
+
+    @classmethod
+    def summary(cls, slowest: int = 10) -> Limits:
+        """No all-tests table, trends or matrix: for the end-of-session terminal lines."""
+        return cls(slowest=slowest, tests=0, trend_series=0, matrix_rows=0)
+
+
+@dataclass
+class ResultTable:
+    """The run's tests for the paged table: rows as JSON text made by DuckDB (no Python
+    objects per row); ``rows`` parses it only when asked."""
+
+    total: int = 0
+    truncated: bool = False
+    rows_json: str = "[]"
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        import json
+
+        cached = self.__dict__.get("_rows")
+        if cached is None:
+            cached = self.__dict__["_rows"] = json.loads(self.rows_json)
+        return cached
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"columns": list(TEST_COLUMNS), "rows": self.rows, "total": self.total,
+                "truncated": self.truncated}
+
+    def script_json(self) -> str:
+        """The ``as_dict()`` layout as JSON text, safe inside ``<script>``; made once."""
+        import json
+
+        from pytest_ipfs_accelerate.report.text import escape_json_for_script
+
+        cached = self.__dict__.get("_script_json")
+        if cached is None:
+            cached = self.__dict__["_script_json"] = (
+                f'{{"columns":{json.dumps(list(TEST_COLUMNS))},"rows":'
+                f'{escape_json_for_script(self.rows_json)},"total":{int(self.total)},'
+                f'"truncated":{json.dumps(bool(self.truncated))}}}')
+        return cached
 
 
 @dataclass
@@ -34,18 +104,43 @@ class RunReport:
     tags: dict[str, str]
     sections: list[tuple[str, str]] = field(default_factory=list)
     db_path: str | None = None
+    failures_total: int = 0
+    newly_failing_total: int = 0
+    newly_passing_total: int = 0
+    tests: ResultTable = field(default_factory=ResultTable)
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    benchmarks_total: int = 0
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    metrics_total: int = 0
+    regressions: list[dict[str, Any]] = field(default_factory=list)
+    trends: list[dict[str, Any]] = field(default_factory=list)
+    matrix: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def run_id(self) -> str:
         return str(self.run["run_id"])
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def to_dict(self, *, test_rows: bool = True) -> dict[str, Any]:
+        """The JSON report's content (layout: ``report_schema.json``); without
+        ``test_rows``, ``tests`` is left for the caller to fill."""
+        data: dict[str, Any] = {"report_version": REPORT_VERSION}
+        for name in self.__dataclass_fields__:
+            data[name] = getattr(self, name)
         data["sections"] = [{"title": t, "text": x} for t, x in self.sections]
+        data["tests"] = self.tests.as_dict() if test_rows else None
         return data
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def split_simulated(items: list[dict[str, Any]]) -> list[tuple[bool, list[dict[str, Any]]]]:
+    """Real items, then simulated ones (by ``is_simulated``); empty groups left out."""
+    real = [i for i in items if not i.get("is_simulated")]
+    sim = [i for i in items if i.get("is_simulated")]
+    return [(flag, group) for flag, group in ((False, real), (True, sim)) if group]
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """A query's rows as dicts of JSON-ready values (UUIDs and times as strings)."""
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, _plain(row), strict=True)) for row in cur.fetchall()]
@@ -59,7 +154,7 @@ def _plain(row: tuple) -> list[Any]:
     for v in row:
         if isinstance(v, uuid.UUID):
             v = str(v)
-        elif isinstance(v, datetime.datetime):
+        elif isinstance(v, datetime.datetime | datetime.date):
             v = v.isoformat()
         out.append(v)
     return out
@@ -70,6 +165,20 @@ def latest_run_id(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if row is None else str(row[0])
 
 
+def find_run(con: duckdb.DuckDBPyConnection, run_id: Any) -> dict[str, Any]:
+    """The ``runs`` row for an id or unique id prefix; a clear error otherwise."""
+    from pytest_ipfs_accelerate.errors import DatabaseError
+
+    rid = str(run_id)
+    found = rows(con, "SELECT * FROM runs WHERE starts_with(CAST(run_id AS VARCHAR), ?) "
+                      "ORDER BY started_at DESC LIMIT 2", [rid])
+    if not found:
+        raise DatabaseError(f"no run with id {rid!r}; `ipfs-accel runs DB` lists them")
+    if len(found) > 1:
+        raise DatabaseError(f"run id prefix {rid!r} matches several runs; give more characters")
+    return found[0]
+
+
 def build_run_report(
     con: duckdb.DuckDBPyConnection,
     run_id: Any,
@@ -78,75 +187,129 @@ def build_run_report(
     max_failures: int = 50,
     config: pytest.Config | None = None,
     db_path: str | None = None,
+    limits: Limits | None = None,
 ) -> RunReport:
     """Query one run's report (``run_id`` may be a prefix of the UUID)."""
-    from pytest_ipfs_accelerate.errors import DatabaseError
-
-    rid = str(run_id)
-    runs = _rows(con, "SELECT * FROM runs WHERE CAST(run_id AS VARCHAR) LIKE ? || '%' "
-                      "ORDER BY started_at DESC", [rid])
-    if not runs:
-        raise DatabaseError(f"no run with id {rid!r}; `ipfs-accel runs DB` lists them")
-    if len(runs) > 1:
-        raise DatabaseError(f"run id prefix {rid!r} matches {len(runs)} runs; give more characters")
-    run = runs[0]
+    lim = limits or Limits(slowest=slowest, failures=max_failures)
+    run = find_run(con, run_id)
     rid = run["run_id"]
     counts = {o: 0 for o in OUTCOMES}
-    for row in con.execute("SELECT outcome, count(*) FROM test_results WHERE run_id = ? "
-                           "GROUP BY outcome", [rid]).fetchall():
-        counts[row[0]] = row[1]
+    for outcome, n in con.execute("SELECT outcome, count(*) FROM test_results "
+                                  "WHERE run_id = ? GROUP BY outcome", [rid]).fetchall():
+        counts[outcome] = n
     prev = con.execute(
         "SELECT run_id FROM runs WHERE started_at < ? AND run_id <> ? "
         "ORDER BY started_at DESC LIMIT 1",
         [run["started_at"], rid]).fetchone()
-    prev_id = str(prev[0]) if prev else None
-    newly_failing: list[dict[str, Any]] = []
-    newly_passing: list[dict[str, Any]] = []
-    if prev_id is not None:
-        newly_failing = _rows(con, """
-            SELECT c.nodeid, c.outcome, p.outcome AS previous_outcome, c.crash_message
-            FROM test_results c LEFT JOIN test_results p
-                 ON p.nodeid = c.nodeid AND p.run_id = ?
-            WHERE c.run_id = ? AND c.outcome IN ('failed', 'error')
-              AND (p.outcome IS NULL OR p.outcome NOT IN ('failed', 'error'))
-            ORDER BY c.nodeid""", [prev_id, rid])
-        newly_passing = _rows(con, """
-            SELECT c.nodeid, c.outcome, p.outcome AS previous_outcome
-            FROM test_results c JOIN test_results p ON p.nodeid = c.nodeid AND p.run_id = ?
-            WHERE c.run_id = ? AND c.outcome IN ('passed', 'xfailed')
-              AND p.outcome IN ('failed', 'error')
-            ORDER BY c.nodeid""", [prev_id, rid])
     report = RunReport(
         run=run,
         counts=counts,
         total=sum(counts.values()),
-        slowest=_rows(con, """
+        # the N-th largest duration first (a numeric top-N), then ties broken by nodeid
+        slowest=rows(con, """
             SELECT nodeid, outcome, duration_s FROM test_results
-            WHERE run_id = ? AND kind = 'item' ORDER BY duration_s DESC, nodeid LIMIT ?""",
-                      [rid, max(slowest, 0)]),
-        failures=_rows(con, """
+            WHERE run_id = ? AND kind = 'item' AND duration_s >= (
+                SELECT coalesce(min(d), 0) FROM (
+                    SELECT duration_s AS d FROM test_results WHERE run_id = ? AND kind = 'item'
+                    ORDER BY d DESC LIMIT ?))
+            ORDER BY duration_s DESC, nodeid LIMIT ?""",
+                     [rid, rid, max(lim.slowest, 0), max(lim.slowest, 0)]),
+        failures=rows(con, """
             SELECT nodeid, kind, outcome, crash_path, crash_lineno, crash_message
             FROM test_results WHERE run_id = ? AND outcome IN ('failed', 'error')
-            ORDER BY nodeid LIMIT ?""", [rid, max_failures]),
-        previous_run_id=prev_id,
-        newly_failing=newly_failing,
-        newly_passing=newly_passing,
-        operations=_rows(con, """
+            ORDER BY nodeid LIMIT ?""", [rid, max(lim.failures, 0)]),
+        failures_total=counts["failed"] + counts["error"],
+        previous_run_id=str(prev[0]) if prev else None,
+        newly_failing=[],
+        newly_passing=[],
+        operations=rows(con, """
             SELECT kind, op, backend, is_simulated, count(*) AS count,
                    count(*) FILTER (WHERE NOT ok) AS errors,
                    sum(nbytes) AS nbytes, sum(duration_s) AS total_s,
                    median(duration_s) AS median_s
             FROM operations WHERE run_id = ?
             GROUP BY ALL ORDER BY is_simulated, kind, op, backend""", [rid]),
-        hardware=_rows(con, "SELECT device, kind, name, vendor, memory_bytes, is_simulated "
-                            "FROM hardware WHERE run_id = ? ORDER BY device", [rid]),
+        hardware=rows(con, "SELECT device, kind, name, vendor, memory_bytes, is_simulated "
+                           "FROM hardware WHERE run_id = ? ORDER BY device", [rid]),
         tags={r[0]: r[1] for r in con.execute(
             "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key", [rid]).fetchall()},
         db_path=db_path,
     )
+    if report.previous_run_id is not None:
+        _changes(con, report, lim)
+    report.tests = _test_table(con, rid, report.total, lim.tests)
+    sections.add_v2_sections(con, report, lim)
     if config is not None:
         report.db_path = db_path or str(config.getoption("ipfs_accel_db", default="") or "")
         for result in config.hook.pytest_ipfs_accel_report_sections(report=report):
             for title, text in result or []:
                 report.sections.append((str(title), str(text)))
     return report
+
+
+def _changes(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
+    """Tests whose outcome flipped against the previous run: exact counts, capped lists."""
+    rid, prev = report.run_id, report.previous_run_id
+    # Only tests that failed in either run are looked up in the other (semi-joins on
+    # the few failing ids, not a join of two whole runs).
+    changed = rows(con, """
+        WITH cur_bad AS (
+            SELECT nodeid, kind, outcome, crash_message FROM test_results
+            WHERE run_id = ? AND outcome IN ('failed', 'error')),
+        prev_bad AS (
+            SELECT nodeid, kind, outcome FROM test_results
+            WHERE run_id = ? AND outcome IN ('failed', 'error')),
+        prev_of AS (
+            SELECT nodeid, kind, outcome FROM test_results
+            WHERE run_id = ? AND nodeid IN (SELECT nodeid FROM cur_bad)),
+        cur_of AS (
+            SELECT nodeid, kind, outcome FROM test_results
+            WHERE run_id = ? AND nodeid IN (SELECT nodeid FROM prev_bad)),
+        ch AS (
+            SELECT c.nodeid, c.outcome, p.outcome AS previous_outcome, c.crash_message,
+                   TRUE AS failing
+            FROM cur_bad c LEFT JOIN prev_of p USING (nodeid, kind)
+            WHERE p.outcome IS NULL OR p.outcome NOT IN ('failed', 'error')
+            UNION ALL
+            SELECT c.nodeid, c.outcome, p.outcome, NULL, FALSE
+            FROM prev_bad p JOIN cur_of c USING (nodeid, kind)
+            WHERE c.outcome IN ('passed', 'xfailed')),
+        ranked AS (
+            SELECT *, count(*) OVER (PARTITION BY failing) AS n,
+                   row_number() OVER (PARTITION BY failing ORDER BY nodeid) AS rn
+            FROM ch)
+        SELECT nodeid, outcome, previous_outcome, crash_message, failing, n FROM ranked
+        WHERE rn <= ? ORDER BY nodeid""", [rid, prev, prev, rid, lim.changes])
+    for row in changed:
+        failing, n = row.pop("failing"), row.pop("n")
+        if failing:
+            report.newly_failing.append(row)
+            report.newly_failing_total = n
+        else:
+            row.pop("crash_message")
+            report.newly_passing.append(row)
+            report.newly_passing_total = n
+
+
+def _test_table(con: duckdb.DuckDBPyConnection, rid: str, total: int, cap: int) -> ResultTable:
+    """The run's tests in run order, failures first (so a run of more than ``cap`` tests
+    still shows all its failures); unsorted scans stop at the LIMIT, DuckDB writes the
+    JSON."""
+    if cap <= 0:
+        return ResultTable(total=total, truncated=total > 0)
+    parts, taken = [], 0
+    for bad in (True, False):
+        n, text = con.execute(f"""
+            SELECT count(*), CAST(to_json(list(json_array(
+                       nodeid, outcome, round(duration_s, 6), device, is_simulated,
+                       CASE WHEN outcome IN ('failed', 'error') THEN left(crash_message, 300)
+                       END) ORDER BY rid)) AS VARCHAR)
+            FROM (SELECT rowid AS rid, * FROM test_results
+                  WHERE run_id = ? AND {'' if bad else 'NOT '}(outcome IN ('failed', 'error'))
+                  LIMIT ?)""", [rid, cap - taken]).fetchone()
+        if n:
+            parts.append(text[1:-1])
+            taken += n
+        if taken >= cap:
+            break
+    return ResultTable(total=total, truncated=taken < total, rows_json=f"[{','.join(parts)}]")

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from pytest_ipfs_accelerate.report.model import OUTCOMES, RunReport
+from pytest_ipfs_accelerate.report.html_page import render_html
+from pytest_ipfs_accelerate.report.model import OUTCOMES, RunReport, split_simulated
+from pytest_ipfs_accelerate.report.text import (
+    fmt_bytes,
+    fmt_p,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_value,
+    where,
+)
+
+__all__ = ["FORMATS", "fmt_bytes", "fmt_seconds", "format_for_path", "render",
+           "render_html", "render_json", "render_markdown", "render_terminal", "write_report"]
 
 FORMATS = ("md", "html", "json")
-
-
-def fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1e-3:
-        return f"{value * 1e6:.0f}µs"
-    if value < 1:
-        return f"{value * 1e3:.1f}ms"
-    return f"{value:.2f}s"
-
-
-def fmt_bytes(value: int | None) -> str:
-    if not value:
-        return "-"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f}{unit}" if unit == "B" else f"{size:.1f}{unit}"
-        size /= 1024
-    return str(value)  # pragma: no cover
 
 
 def counts_line(report: RunReport) -> str:
@@ -39,15 +29,14 @@ def counts_line(report: RunReport) -> str:
     return ", ".join(parts) if parts else "no tests"
 
 
-def _ops_tables(report: RunReport) -> list[tuple[str, list[dict[str, Any]]]]:
-    real = [o for o in report.operations if not o["is_simulated"]]
-    sim = [o for o in report.operations if o["is_simulated"]]
-    out = []
-    if real:
-        out.append(("Operations (real backends)", real))
-    if sim:
-        out.append(("Operations (simulated backends: not real-world figures)", sim))
-    return out
+SIM_NOTE = "simulated: not real-world figures"
+TERMINAL_CHANGES = 20
+
+
+def _titled(items: list[dict[str, Any]], title: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Real and simulated items under separate titles, never mixed."""
+    return [(f"{title} ({SIM_NOTE})" if sim else f"{title} (real)", group)
+            for sim, group in split_simulated(items)]
 
 
 def render_terminal(report: RunReport) -> list[str]:
@@ -64,15 +53,31 @@ def render_terminal(report: RunReport) -> list[str]:
         lines.append("no previous run in this DB to compare with")
     else:
         lines.append(f"against previous run {report.previous_run_id[:8]}: "
-                     f"{len(report.newly_failing)} newly failing, "
-                     f"{len(report.newly_passing)} newly passing")
-        for r in report.newly_failing:
+                     f"{report.newly_failing_total} newly failing, "
+                     f"{report.newly_passing_total} newly passing")
+        for r in report.newly_failing[:TERMINAL_CHANGES]:
             was = r["previous_outcome"] or "new"
             lines.append(f"  newly failing: {r['nodeid']} ({was} -> {r['outcome']})")
-        for r in report.newly_passing:
+        for r in report.newly_passing[:TERMINAL_CHANGES]:
             lines.append(f"  newly passing: {r['nodeid']} ({r['previous_outcome']} -> "
                          f"{r['outcome']})")
-    for title, rows in _ops_tables(report):
+        hidden = (report.newly_failing_total + report.newly_passing_total
+                  - min(len(report.newly_failing), TERMINAL_CHANGES)
+                  - min(len(report.newly_passing), TERMINAL_CHANGES))
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more (ipfs-accel report DB lists them)")
+    if report.benchmarks_total:
+        bad = sum(1 for b in report.benchmarks if b["status"] != "ok")
+        lines.append(f"benchmarks: {report.benchmarks_total}"
+                     f"{f' ({bad} not ok)' if bad else ''}")
+    regressions = [r for r in report.regressions if r["is_regression"]]
+    if regressions:
+        lines.append(f"regressions: {len(regressions)}")
+        lines += [f"  {r['name']} {r['metric']}: {fmt_ratio(r['ratio'])} ({r['method']}, "
+                  f"p={fmt_p(r['p_value'])})" for r in regressions[:TERMINAL_CHANGES]]
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    for title, rows in _titled(report.operations, "Operations"):
         lines.append(f"{title}:")
         lines += [f"  {o['kind']}.{o['op']} [{o['backend']}] x{o['count']} "
                   f"total {fmt_seconds(o['total_s'])} median {fmt_seconds(o['median_s'])}"
@@ -91,6 +96,10 @@ def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return out
+
+
+def _md_block(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    return [*_md_table(headers, rows), ""]
 
 
 def render_markdown(report: RunReport) -> str:
@@ -112,7 +121,7 @@ def render_markdown(report: RunReport) -> str:
         lines += ["## Failures and errors", ""]
         lines += _md_table(["test", "outcome", "where", "message"], [
             [f"`{f['nodeid']}`", f["outcome"],
-             f"{f['crash_path'] or ''}:{f['crash_lineno'] or ''}",
+             where(f),
              (f["crash_message"] or "")[:200]] for f in report.failures])
         lines.append("")
     if report.slowest:
@@ -126,14 +135,15 @@ def render_markdown(report: RunReport) -> str:
         lines.append("No previous run in this DB.")
     else:
         lines.append(f"Previous run: `{report.previous_run_id}`. "
-                     f"{len(report.newly_failing)} newly failing, "
-                     f"{len(report.newly_passing)} newly passing.")
+                     f"{report.newly_failing_total} newly failing, "
+                     f"{report.newly_passing_total} newly passing.")
         changed = [[f"`{r['nodeid']}`", r["previous_outcome"] or "(new)", r["outcome"]]
                    for r in report.newly_failing + report.newly_passing]
         if changed:
             lines += ["", *_md_table(["test", "before", "now"], changed)]
     lines.append("")
-    for title, rows in _ops_tables(report):
+    lines += _md_v2(report)
+    for title, rows in _titled(report.operations, "Operations"):
         lines += [f"## {title}", ""]
         lines += _md_table(["kind", "op", "backend", "count", "errors", "bytes", "total",
                             "median"], [
@@ -151,82 +161,74 @@ def render_markdown(report: RunReport) -> str:
     return "\n".join(lines)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #d0d7de;
-padding:.3rem .6rem;text-align:left;font-size:.9rem}th{background:#f6f8fa}
-.failed,.error{color:#cf222e;font-weight:600}.passed{color:#1a7f37}.skipped,.xfailed{color:#9a6700}
-code{font-size:.85rem}.sim{background:#fff8c5}"""
+def _md_v2(report: RunReport) -> list[str]:
+    """Markdown for regressions, benchmarks, metrics, trends and the matrix."""
+    lines: list[str] = []
+    if report.regressions:
+        lines += ["## Regressions", ""]
+        lines += _md_block(["benchmark", "metric", "baseline", "candidate", "ratio", "p",
+                            "method", "regression"], [
+            [f"`{r['name']}`", r["metric"], fmt_value(r["baseline_value"]),
+             fmt_value(r["candidate_value"]), fmt_ratio(r["ratio"]), fmt_p(r["p_value"]),
+             r["method"], "**yes**" if r["is_regression"] else "no"]
+            for r in report.regressions])
+    for title, group in _titled(report.benchmarks, "Benchmarks"):
+        lines += [f"## {title}", ""]
+        lines += _md_block(["benchmark", "status", "min", "median", "mean", "stddev", "max",
+                            "rounds", "samples", "device"], [
+            [f"`{b['name']}`", b["status"] + (f": {b['error'][:120]}" if b["error"] else ""),
+             *[fmt_seconds(b[k]) for k in ("min_s", "median_s", "mean_s", "stddev_s",
+                                           "max_s")],
+             b["rounds"] or "-", len(b.get("samples") or []), b["device"] or "-"]
+            for b in group])
+    if report.benchmarks_total > len(report.benchmarks):
+        lines += [f"Showing {len(report.benchmarks)} of {report.benchmarks_total} "
+                  "benchmarks.", ""]
+    for title, group in _titled(report.metrics, "Metrics"):
+        lines += [f"## {title}", ""]
+        lines += _md_block(["metric", "value", "better", "test", "device"], [
+            [f"`{m['name']}`", fmt_value(m["value"], m["unit"]), m["direction"] or "-",
+             f"`{m['nodeid'] or '-'}`", m["device"] or "-"] for m in group])
+    for title, group in _titled(report.trends, "Trends"):
+        lines += [f"## {title}", ""]
+        lines += _md_block(["benchmark", "hardware", "runs", "first", "last", "change points"], [
+            [f"`{s['name']}`", s["hardware_fingerprint"], len(s["points"]),
+             fmt_seconds(s["points"][0]["value"]) if s["points"] else "-",
+             fmt_seconds(s["points"][-1]["value"]) if s["points"] else "-",
+             ", ".join(fmt_ratio(c.get("ratio")) for c in s.get("change_points") or [])
+             or "-"] for s in group])
+    if report.matrix and report.matrix["cells"]:
+        m = report.matrix
+        for sim in (False, True):
+            cols = [i for i, c in enumerate(m["columns"]) if bool(c["is_simulated"]) == sim]
+            if not cols:
+                continue
+            grid: dict[int, dict[int, str]] = {}
+            for r, c, passed, failed, skipped, _x, total, _s in m["cells"]:
+                if c in cols:
+                    grid.setdefault(r, {})[c] = f"{passed}/{total}" + (
+                        f" ({failed} failed)" if failed else "") + (
+                        f" ({skipped} skipped)" if skipped else "")
+            title = "Compatibility matrix" + (f" ({SIM_NOTE})" if sim else " (real)")
+            lines += [f"## {title}", "", f"Passed/total over all runs; {len(grid)} of "
+                      f"{m['rows_total']} tests, most failures first.", ""]
+            lines += _md_block(["test", *[m["columns"][c]["label"] for c in cols]], [
+                [f"`{m['rows'][r]}`", *[grid[r].get(c, "-") for c in cols]]
+                for r in sorted(grid)])
+    lines += [f"> {note}" for note in report.notes]
+    return lines
 
 
-def _html_table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def render_html(report: RunReport) -> str:
-    e = html.escape
-
-    def outcome(o: str | None) -> str:
-        return f'<span class="{e(o or "")}">{e(o or "-")}</span>'
-
-    run = report.run
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Test run "
-             f"{e(report.run_id)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>Test run <code>{e(report.run_id)}</code></h1>",
-             _html_table(["fact", "value"], [[e(k), e(str(v))] for k, v in [
-                 ("started", run.get("started_at")), ("finished", run.get("finished_at")),
-                 ("exit status", run.get("exit_status")), ("host", run.get("host")),
-                 ("git commit", run.get("git_commit")), ("git branch", run.get("git_branch")),
-                 ("python", run.get("python_version")), ("tox env", run.get("tox_env")),
-                 *report.tags.items()] if v is not None]),
-             "<h2>Outcomes</h2>",
-             _html_table(["outcome", "count"],
-                         [[outcome(o), report.counts.get(o, 0)] for o in OUTCOMES])]
-    if report.failures:
-        parts.append("<h2>Failures and errors</h2>")
-        parts.append(_html_table(["test", "outcome", "where", "message"], [
-            [f"<code>{e(f['nodeid'])}</code>", outcome(f["outcome"]),
-             e(f"{f['crash_path'] or ''}:{f['crash_lineno'] or ''}"),
-             e((f["crash_message"] or "")[:300])] for f in report.failures]))
-    if report.slowest:
-        parts.append("<h2>Slowest tests</h2>")
-        parts.append(_html_table(["duration", "outcome", "test"], [
-            [e(fmt_seconds(r["duration_s"])), outcome(r["outcome"]),
-             f"<code>{e(r['nodeid'])}</code>"] for r in report.slowest]))
-    parts.append("<h2>Change against the previous run</h2>")
-    if report.previous_run_id is None:
-        parts.append("<p>No previous run in this DB.</p>")
-    else:
-        parts.append(f"<p>Previous run <code>{e(report.previous_run_id)}</code>: "
-                     f"{len(report.newly_failing)} newly failing, "
-                     f"{len(report.newly_passing)} newly passing.</p>")
-        changed = report.newly_failing + report.newly_passing
-        if changed:
-            parts.append(_html_table(["test", "before", "now"], [
-                [f"<code>{e(r['nodeid'])}</code>", outcome(r["previous_outcome"] or "new"),
-                 outcome(r["outcome"])] for r in changed]))
-    for title, rows in _ops_tables(report):
-        parts.append(f"<h2>{e(title)}</h2>")
-        parts.append(_html_table(
-            ["kind", "op", "backend", "count", "errors", "bytes", "total", "median"],
-            [[e(o["kind"]), e(o["op"]), e(o["backend"]), o["count"], o["errors"],
-              e(fmt_bytes(o["nbytes"])), e(fmt_seconds(o["total_s"])),
-              e(fmt_seconds(o["median_s"]))] for o in rows],
-            cls="sim" if rows and rows[0]["is_simulated"] else ""))
-    if report.hardware:
-        parts.append("<h2>Hardware</h2>")
-        parts.append(_html_table(["device", "kind", "name", "memory", "simulated"], [
-            [e(h["device"]), e(h["kind"]), e(h["name"] or "-"), e(fmt_bytes(h["memory_bytes"])),
-             "yes" if h["is_simulated"] else "no"] for h in report.hardware]))
-    for title, text in report.sections:
-        parts.append(f"<h2>{e(title)}</h2><pre>{e(text)}</pre>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+_TESTS_SLOT = "\x00ipfs-accel-tests\x00"
 
 
 def render_json(report: RunReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, default=str, ensure_ascii=False)
+    """Compact JSON in the layout of ``report_schema.json`` (``jq .`` pretty-prints it)."""
+    data = report.to_dict(test_rows=False)
+    data["tests"] = _TESTS_SLOT  # the big table goes in as the report's cached JSON text
+    text = json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False)
+    head, _, tail = text.partition(json.dumps(_TESTS_SLOT))
+    return head + report.tests.script_json() + tail
 
 
 def render(report: RunReport, fmt: str) -> str:

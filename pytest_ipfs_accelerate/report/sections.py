@@ -1,0 +1,222 @@
+"""Schema-v2 report sections: benchmarks (with raw samples), metrics, regressions, trends
+and the compatibility matrix. Each appears only when its table exists (a v1 DB has none).
+
+Trends and the matrix come from ``pytest_ipfs_accelerate.analysis`` when it is there; the
+direct queries below stand in where it is not, and for a matrix too big for it to build
+in full (the report shows the rows with most failures, capped in SQL).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from pytest_ipfs_accelerate.errors import IpfsAccelError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pytest_ipfs_accelerate.report.model import Limits, RunReport
+
+#: Above this many stored results the matrix is built by the capped query here.
+FULL_MATRIX_ROWS = 20_000
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}
+
+
+def analysis_api(name: str) -> Any:
+    """A function of the analysis package, or None while it does not exist."""
+    try:
+        module = importlib.import_module("pytest_ipfs_accelerate.analysis")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def add_v2_sections(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
+    have = tables(con)
+    rid = report.run_id
+    if "benchmark_results" in have:
+        _benchmarks(con, report, lim, with_samples="benchmark_samples" in have)
+    if "metrics" in have:
+        from pytest_ipfs_accelerate.report.model import rows
+
+        report.metrics_total = con.execute(
+            "SELECT count(*) FROM metrics WHERE run_id = ?", [rid]).fetchone()[0]
+        report.metrics = rows(con, """
+            SELECT nodeid, name, value, unit, direction, device, is_simulated FROM metrics
+            WHERE run_id = ? ORDER BY is_simulated, name, nodeid LIMIT ?""", [rid, lim.metrics])
+    if "regressions" in have:
+        from pytest_ipfs_accelerate.report.model import rows
+
+        report.regressions = rows(con, """
+            SELECT CAST(baseline_run_id AS VARCHAR) AS baseline_run_id, nodeid, name, metric,
+                   baseline_value, candidate_value, ratio, p_value, method, threshold,
+                   is_regression
+            FROM regressions WHERE candidate_run_id = ?
+            ORDER BY is_regression DESC, ratio DESC NULLS LAST, name LIMIT ?""",
+                                  [rid, lim.regressions])
+    if (report.benchmarks_total or report.metrics_total) and lim.trend_series > 0:
+        _guarded(report, "trends", lambda: _trends(con, report, lim))
+    if lim.matrix_rows > 0 and lim.matrix_columns > 0:
+        _guarded(report, "compatibility matrix", lambda: _matrix(con, report, lim))
+
+
+def _guarded(report: RunReport, what: str, build: Any) -> None:
+    """An optional section that fails leaves a visible note, not a broken report."""
+    try:
+        build()
+    except IpfsAccelError as exc:
+        report.notes.append(f"{what}: {exc}")
+
+
+def _benchmarks(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
+                *, with_samples: bool) -> None:
+    from pytest_ipfs_accelerate.report.model import rows
+
+    rid = report.run_id
+    report.benchmarks_total = con.execute(
+        "SELECT count(*) FROM benchmark_results WHERE run_id = ?", [rid]).fetchone()[0]
+    report.benchmarks = rows(con, """
+        SELECT nodeid, name, fullname, group_name, param_id, status, error, min_s, max_s,
+               mean_s, stddev_s, median_s, iqr_s, q1_s, q3_s, ops, rounds, iterations,
+               outliers, device, is_simulated
+        FROM benchmark_results WHERE run_id = ?
+        ORDER BY is_simulated, group_name NULLS FIRST, name, nodeid LIMIT ?""",
+                             [rid, lim.benchmarks])
+    samples: dict[tuple[str, str], list[float]] = {}
+    if with_samples and report.benchmarks:
+        for nodeid, name, values in con.execute("""
+                SELECT nodeid, name, list(duration_s ORDER BY round) FROM (
+                    SELECT nodeid, name, round, duration_s, row_number() OVER (
+                        PARTITION BY nodeid, name ORDER BY round) AS rn
+                    FROM benchmark_samples WHERE run_id = ?)
+                WHERE rn <= ? GROUP BY nodeid, name""", [rid, lim.samples]).fetchall():
+            samples[(nodeid, name)] = values
+    for bench in report.benchmarks:
+        bench["samples"] = samples.get((bench["nodeid"], bench["name"]), [])
+
+
+def _trends(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
+    """History of this run's benchmarks and metrics, per hardware (analysis.trend)."""
+    trend = analysis_api("trend")
+    if trend is None:
+        report.notes.append("trends: pytest_ipfs_accelerate.analysis is not available")
+        return
+    names = {b["name"] for b in report.benchmarks} | {m["name"] for m in report.metrics}
+    series = []
+    for s in trend(con):
+        if s.name not in names:
+            continue
+        dropped = max(len(s.points) - lim.trend_points, 0)
+        series.append(_plain_tree({
+            "name": s.name, "hardware_fingerprint": s.hardware_fingerprint,
+            "is_simulated": bool(s.is_simulated), "unit": getattr(s, "unit", None),
+            "points": [{"run_id": p.run_id, "started_at": p.started_at,
+                        "git_commit": p.git_commit, "value": p.value}
+                       for p in s.points[dropped:]],
+            "change_points": [dict(dataclasses.asdict(c), index=c.index - dropped)
+                              for c in s.change_points if c.index >= dropped]}))
+    series.sort(key=lambda s: (bool(s["is_simulated"]), s["name"],
+                               str(s["hardware_fingerprint"])))
+    report.trends = series[:lim.trend_series]
+
+
+def _plain_tree(value: Any) -> Any:
+    """Dataclass output made JSON-ready (UUIDs and times to strings, tuples to lists)."""
+    import datetime
+    import uuid
+
+    if isinstance(value, dict):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_tree(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _matrix(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
+    """analysis.compatibility_matrix for a DB of up to FULL_MATRIX_ROWS results; above
+    that the capped query below (same labels and score) keeps the report fast."""
+    build = analysis_api("compatibility_matrix")
+    if build is None:
+        report.notes.append("compatibility matrix: pytest_ipfs_accelerate.analysis is not "
+                            "available")
+        return
+    stored = con.execute("SELECT count(*) FROM test_results").fetchone()[0]
+    if not stored:
+        return
+    if stored <= FULL_MATRIX_ROWS:
+        report.matrix = _matrix_dict(build(con, by="test"), lim)
+    else:
+        report.matrix = _matrix_query(con, lim)
+
+
+def _matrix_dict(matrix: Any, lim: Limits,
+                 totals: tuple[int | None, int | None] | None = None) -> dict[str, Any]:
+    """An analysis ``Matrix`` as report data: most-failing rows first, capped. ``totals``
+    (rows, columns) overrides the matrix's own sizes (None: not counted)."""
+    bad: dict[str, int] = {}
+    for (row, _col), cell in matrix.cells.items():
+        bad[row] = bad.get(row, 0) + cell.failed
+    rows = sorted(matrix.rows, key=lambda r: (-bad.get(r, 0), r))[:lim.matrix_rows]
+    columns = matrix.columns[:lim.matrix_columns]
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: i for i, c in enumerate(columns)}
+    cells = [[ri[row], ci[col], c.passed, c.failed, c.skipped, c.xfailed, c.total, c.score]
+             for (row, col), c in matrix.cells.items() if row in ri and col in ci]
+    return {"by": matrix.by, "rows": rows,
+            "columns": [{"label": c, "is_simulated": c in matrix.simulated_columns}
+                        for c in columns],
+            "cells": cells, "rows_total": totals[0] if totals else len(matrix.rows),
+            "columns_total": totals[1] if totals else len(matrix.columns)}
+
+
+def _matrix_query(con: duckdb.DuckDBPyConnection, lim: Limits) -> dict[str, Any]:
+    """The most-failing tests x hardware over the whole DB, picked and counted in SQL.
+
+    Failing tests are found from the (few) failing rows, so a million passing tests
+    cost one filtered scan, not a million-group aggregate. Columns are capped after.
+    """
+    from pytest_ipfs_accelerate.analysis.matrix import Cell, Matrix, column_label
+
+    found = con.execute("""
+        WITH bad AS (
+            SELECT nodeid, count(*) AS n FROM test_results
+            WHERE kind = 'item' AND outcome IN ('failed', 'error') GROUP BY nodeid
+            ORDER BY n DESC, nodeid LIMIT ?),
+        more AS (SELECT nodeid, 0 AS n FROM test_results WHERE kind = 'item' LIMIT ?),
+        picked AS (SELECT nodeid FROM (SELECT * FROM bad UNION ALL SELECT * FROM more)
+                   GROUP BY nodeid ORDER BY max(n) DESC, nodeid LIMIT ?)
+        SELECT nodeid, device, is_simulated,
+               count(*) FILTER (WHERE outcome IN ('passed', 'xpassed')),
+               count(*) FILTER (WHERE outcome IN ('failed', 'error')),
+               count(*) FILTER (WHERE outcome = 'skipped'),
+               count(*) FILTER (WHERE outcome = 'xfailed'), count(*)
+        FROM test_results
+        WHERE kind = 'item' AND nodeid IN (SELECT nodeid FROM picked) GROUP BY ALL""",
+                        [lim.matrix_rows, lim.matrix_rows * 4, lim.matrix_rows]).fetchall()
+    cells: dict[tuple[str, str], Cell] = {}
+    sim_cols: set[str] = set()
+    for nodeid, device, sim, passed, failed, skipped, xfailed, total in found:
+        col = column_label(device, bool(sim))
+        if sim:
+            sim_cols.add(col)
+        cell = cells.setdefault((nodeid, col), Cell(is_simulated=bool(sim)))
+        cell.passed += passed
+        cell.failed += failed
+        cell.skipped += skipped
+        cell.xfailed += xfailed
+        cell.total += total
+    matrix = Matrix(by="test", rows=sorted({r for r, _ in cells}),
+                    columns=sorted({c for _, c in cells}, key=lambda c: (c in sim_cols, c)),
+                    cells=cells, simulated_columns=sim_cols)
+    return _matrix_dict(matrix, lim, (None, None))
