@@ -2,7 +2,7 @@
 Docker SDK calls in the same run (goal: fixture overhead <= 1.1x the SDK path).
 
 Run: ``pytest harness/containers -p no:cacheprovider`` (Docker rounds skip without an
-engine, or fail under CI=true). Figures: docs/performance-containers.md.
+engine, or fail under CI=true). Figures: docs/performance.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ server, and RPC request latency (raw HTTP and ipfshttpclient).
 
 Run: ``pytest harness/ipfs_node -p no:cacheprovider`` (``--benchmark-json`` for the raw
 samples). Sizes are small on purpose (shared CPUs); throughput is printed per test and
-recorded in docs/performance-ipfs-node.md. Every figure here is of the *simulated* node.
+recorded in docs/performance.md. Every figure here is of the *simulated* node.
 """
 
 from __future__ import annotations

@@ -1,0 +1,141 @@
+"""Plugin overhead: N trivial tests under plain pytest, ``--ipfs-accel-db`` and ``--junitxml``.
+
+Each configuration runs in a fresh subprocess, alternating (plain, junitxml, db, plain,
+...) so that machine noise hits all three alike; figures are medians of wall time *and*
+of the children's CPU time (user + system), and ratios are taken within one run. Idle
+startup: the plugin installed but not enabled, against ``-p no:ipfs_accelerate``.
+
+Run as the harness suite (``python -m harness plugin_overhead``: every figure goes to the
+results DB) or alone: ``python -m harness.plugin_overhead [--tests N] [--repeats N]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.child_timing import ChildTiming, python_cmd, run_timed
+from harness.figures import Figure
+
+BASE = python_cmd("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                  "-p", "no:benchmark", "-p", "no:xdist", "-p", "no:rerunfailures")
+
+#: The capture configurations, in the order each round runs them.
+CAPTURE_CONFIGS = ("plain", "junitxml", "ipfs_accel_db")
+#: Idle startup: the plugin disabled outright, and installed but not enabled.
+IDLE_CONFIGS = ("disabled_plugin", "installed_idle")
+
+BUDGET_DB_VS_PLAIN = 1.10
+BUDGET_IDLE_VS_DISABLED = 1.03
+
+
+def make_suite(path: Path, n_tests: int) -> None:
+    """``n_tests`` trivial tests in files of 500, like a real suite's shape."""
+    per_file = 500
+    for f in range(0, n_tests, per_file):
+        count = min(per_file, n_tests - f)
+        body = "".join(f"def test_{i}():\n    pass\n\n" for i in range(count))
+        (path / f"test_gen_{f // per_file:03d}.py").write_text(body)
+
+
+@dataclass
+class OverheadBench:
+    """The generated suites and every sample taken so far, per configuration."""
+
+    root: Path
+    n_tests: int
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def suite(self) -> Path:
+        return self.root / "suite"
+
+    @property
+    def idle(self) -> Path:
+        return self.root / "idle"
+
+    def command(self, config: str) -> tuple[list[str], Path]:
+        """The pytest command line and working directory of one configuration."""
+        n = len(self.wall.get(config, []))
+        if config == "plain":
+            return [*BASE, "-p", "no:ipfs_accelerate"], self.suite
+        if config == "junitxml":
+            return [*BASE, "-p", "no:ipfs_accelerate",
+                    f"--junitxml={self.root / f'j{n}.xml'}"], self.suite
+        if config == "ipfs_accel_db":
+            return [*BASE, "--ipfs-accel-db", str(self.root / f"r{n}.duckdb")], self.suite
+        if config == "disabled_plugin":
+            return [*BASE, "-p", "no:ipfs_accelerate"], self.idle
+        if config == "installed_idle":
+            return list(BASE), self.idle
+        raise ValueError(f"unknown overhead configuration {config!r}")
+
+    def run(self, config: str) -> ChildTiming:
+        """Run one configuration once and keep its wall and CPU samples."""
+        cmd, cwd = self.command(config)
+        timing = run_timed(cmd, cwd)
+        self.wall.setdefault(config, []).append(timing.wall_s)
+        self.cpu.setdefault(config, []).append(timing.cpu_s)
+        return timing
+
+    def run_round(self, configs: tuple[str, ...]) -> None:
+        for config in configs:
+            self.run(config)
+
+    def median(self, kind: str, config: str) -> float:
+        samples = self.wall if kind == "wall" else self.cpu
+        return statistics.median(samples[config])
+
+    def ratio(self, kind: str, config: str, baseline: str) -> float:
+        return self.median(kind, config) / self.median(kind, baseline)
+
+    def figures(self, configs: tuple[str, ...], ratios: dict[str, tuple[str, str]],
+                ) -> list[Figure]:
+        """Medians of ``configs`` and the named ratios, wall and CPU each."""
+        out = [Figure("rounds", len(self.wall[configs[0]]), "count")]
+        for kind in ("wall", "cpu"):
+            out += [Figure(f"{kind}_median_s_{c}", self.median(kind, c), "s") for c in configs]
+            out += [Figure(f"{name}_{kind}", self.ratio(kind, num, den), "ratio")
+                    for name, (num, den) in ratios.items()]
+        return out
+
+    def capture_figures(self) -> list[Figure]:
+        return [Figure("tests", self.n_tests, "count"), *self.figures(CAPTURE_CONFIGS, {
+            "ratio_db_vs_plain": ("ipfs_accel_db", "plain"),
+            "ratio_junitxml_vs_plain": ("junitxml", "plain"),
+        })]
+
+    def idle_figures(self) -> list[Figure]:
+        return self.figures(IDLE_CONFIGS, {
+            "ratio_idle_vs_disabled": ("installed_idle", "disabled_plugin")})
+
+
+@contextmanager
+def overhead_bench(n_tests: int, *, warm: bool = True) -> Iterator[OverheadBench]:
+    """Generated suites in a temporary folder; ``warm``: the file cache warmed by one
+    plain run first."""
+    with tempfile.TemporaryDirectory(prefix="ipfs-accel-overhead-") as tmp:
+        bench = OverheadBench(Path(tmp), n_tests)
+        bench.suite.mkdir()
+        make_suite(bench.suite, n_tests)
+        bench.idle.mkdir()
+        (bench.idle / "test_one.py").write_text("def test_one():\n    pass\n")
+        if warm:
+            cmd, cwd = bench.command("plain")
+            run_timed(cmd, cwd)
+        yield bench
+
+
+def measure(n_tests: int, repeats: int) -> tuple[list[Figure], list[Figure]]:
+    """Alternating rounds of every configuration; (capture figures, idle figures)."""
+    with overhead_bench(n_tests) as bench:
+        for _ in range(repeats):
+            bench.run_round(CAPTURE_CONFIGS)
+            for _ in range(2):
+                bench.run_round(IDLE_CONFIGS)
+        return bench.capture_figures(), bench.idle_figures()
