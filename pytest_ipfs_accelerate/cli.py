@@ -12,9 +12,13 @@ from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 #: Rooms that add their own subcommands through ``register(subparsers)``.
 ROOM_CLIS = (
+    "pytest_ipfs_accelerate.analysis_cli",
+    "pytest_ipfs_accelerate.dbtools_cli",
+    "pytest_ipfs_accelerate.report.serve_cli",
     "pytest_ipfs_accelerate.ipfs.cli",
     "pytest_ipfs_accelerate.containers.cli",
     "pytest_ipfs_accelerate.hardware.cli",
+    "pytest_ipfs_accelerate.bench_cli",
 )
 
 

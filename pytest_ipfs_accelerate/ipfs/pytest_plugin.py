@@ -32,7 +32,8 @@ _KUBO: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ipfs-accelerate")
     group.addoption(
-        "--ipfs-accel-ipfs", dest="ipfs_accel_ipfs", default=None, metavar="BACKEND",
+        "--ipfs-accel-ipfs", "--ipfs-node", dest="ipfs_accel_ipfs", default=None,
+        metavar="BACKEND",
         help="IPFS backend of the ipfs_node/ipfs_client fixtures: auto (kubo when `ipfs` is "
              "on PATH or an API address is set, else simulated), simulated, simulated-rpc "
              "(the simulated node through its own Kubo RPC server), kubo, all (every node "
@@ -44,7 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"RPC address of a running Kubo daemon for the kubo backend. Env {API_ENV}; "
              "config [ipfs] api.")
     group.addoption(
-        "--ipfs-accel-ipfs-bin", dest="ipfs_accel_ipfs_bin", default=None, metavar="PATH",
+        "--ipfs-accel-ipfs-bin", "--ipfs-bin", dest="ipfs_accel_ipfs_bin", default=None,
+        metavar="PATH",
         help=f"Kubo binary the kubo backend spawns (default: ipfs on PATH). Env {BIN_ENV}; "
              "config [ipfs] bin.")
 
