@@ -26,3 +26,9 @@ def test_demo_suite_runs_green_and_fills_the_db(tmp_path):
                               "WHERE json_extract_string(extra, '$.owner') = 'core'")
     assert owners[0][0] >= 4
     assert "## Ownership" in (tmp_path / "demo.md").read_text()
+    [(status, rounds, samples)] = query(result.db, """
+        SELECT b.status, b.rounds, count(s.round) FROM benchmark_results b
+        JOIN benchmark_samples s USING (run_id, nodeid) GROUP BY ALL""")
+    assert status == "ok" and rounds == samples >= 1
+    metrics = dict(query(result.db, "SELECT name, unit FROM metrics"))
+    assert metrics == {"cid_throughput": "MiB/s", "cid_vs_sha256": "ratio"}
