@@ -29,19 +29,13 @@ class ItemAnnotator:
         self.ops = ops
         self.worker_id = os.environ.get("PYTEST_XDIST_WORKER")
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.ops.current_nodeid = nodeid
-
-    def pytest_runtest_logfinish(self) -> None:
-        self.ops.current_nodeid = None
-
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if self.ops.ops:
-            report.ipfs_accel_ops = self.ops.drain()  # type: ignore[attr-defined]
+        if self.ops.ops:  # operations of this phase belong to this item
+            report.ipfs_accel_ops = self.ops.drain(item.nodeid)  # type: ignore[attr-defined]
         when = call.when
         if when == "setup" or report.outcome == "rerun":
             ident = item_identity(item)

@@ -15,16 +15,19 @@ class OperationBuffer:
 
     def __init__(self) -> None:
         self.ops: list[dict[str, Any]] = []
-        self.current_nodeid: str | None = None
         self.worker_id = os.environ.get("PYTEST_XDIST_WORKER")
 
     def add_operation(self, **fields: Any) -> None:
         now = time.time()
         fields["started_at"] = now - float(fields["duration_s"])
-        fields["nodeid"] = self.current_nodeid
+        fields["nodeid"] = None  # set when drained for an item's report
         fields["worker_id"] = self.worker_id
         self.ops.append(fields)
 
-    def drain(self) -> list[dict[str, Any]]:
+    def drain(self, nodeid: str | None = None) -> list[dict[str, Any]]:
+        """Take the buffered records; ``nodeid`` is the item they happened in, if any."""
         ops, self.ops = self.ops, []
+        if nodeid is not None:
+            for op in ops:
+                op["nodeid"] = nodeid
         return ops

@@ -252,12 +252,15 @@ class CaptureSession:
             ))
 
     def _build_report(self) -> None:
-        from pytest_ipfs_accelerate.report.model import build_run_report
+        from pytest_ipfs_accelerate.report.model import Limits, build_run_report
 
         assert self.writer is not None
         try:
             with self.writer.reading() as con:
-                self.report = build_run_report(con, self.run_id, slowest=self.slowest,
+                # A terminal-only summary needs no trends, matrix or all-tests table.
+                limits = (Limits(slowest=self.slowest) if self.report_path is not None
+                          else Limits.summary(self.slowest))
+                self.report = build_run_report(con, self.run_id, limits=limits,
                                                config=self.config, db_path=str(self.db_path))
         except Exception as exc:  # the data is safe; only the summary failed
             self.report_error = f"{type(exc).__name__}: {exc}"
