@@ -89,9 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if config.getoption(opt):
                 raise pytest.UsageError(f"{flag} needs a results DB: add --ipfs-accel-db PATH")
         return
-    import importlib.util
-
-    if importlib.util.find_spec("duckdb") is None:
+    if not _importable("duckdb"):
         raise pytest.UsageError(f"--ipfs-accel-db {db_path}: the duckdb package is not "
                                 "installed; pip install duckdb (or pytest-ipfs-accelerate)")
     from pytest_ipfs_accelerate.benchmarks.capture import BenchmarkRecorder, register_collector
@@ -158,6 +156,15 @@ def pytest_ipfs_accel_hardware(config: pytest.Config) -> list[dict[str, Any]]:
     return [{"device": "cpu", "kind": "cpu", "name": cpu_model(), "vendor": None,
              "memory_bytes": ram_bytes(), "is_simulated": False,
              "extra": {"logical_cores": os.cpu_count()}}]
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _configure_logging(settings: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support import query, run_pytest
@@ -55,3 +57,30 @@ def test_option_beats_env(tmp_path):
                         env={"IPFS_ACCEL_DB": str(tmp_path / "env.duckdb")})
     assert result.ret == 0
     assert (tmp_path / "cli.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
+
+
+BLOCK_DUCKDB = """
+import importlib.abc, sys
+
+class _NoDuckDB(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "duckdb" or name.startswith("duckdb."):
+            raise ModuleNotFoundError("No module named 'duckdb'", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoDuckDB())
+"""
+
+
+def test_db_without_duckdb_is_a_usage_error(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCK_DUCKDB)
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb",
+                        env={"PYTHONPATH": os.pathsep.join([str(site),
+                                                            os.environ.get("PYTHONPATH", "")])})
+    assert result.ret == 4, result.stdout + result.stderr
+    assert "the duckdb package is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r.duckdb").exists()
