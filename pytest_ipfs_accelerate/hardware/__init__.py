@@ -11,8 +11,7 @@ Names load on first use, so importing the package (as the idle plugin does) is c
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from pytest_ipfs_accelerate.lazy import lazy_exports
 
 _EXPORTS = {
     "detect": ("CpuInfo", "DeviceInfo", "HardwareInfo", "detect_hardware"),
@@ -21,14 +20,4 @@ _EXPORTS = {
     "profiles": ("KNOWN_PROFILES", "simulated_devices"),
     "timing": ("DeviceTimer", "synchronize"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

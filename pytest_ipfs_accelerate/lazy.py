@@ -1,0 +1,27 @@
+"""Lazy package exports: names load on first use, so importing a room stays cheap."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+
+def lazy_exports(package: str, exports: Mapping[str, Sequence[str]],
+                 namespace: dict[str, Any]) -> tuple[Callable[[str], Any], list[str]]:
+    """A module ``__getattr__`` and ``__all__`` for ``{submodule: (names...)}``.
+
+    The first access imports ``package.submodule`` and caches the name in ``namespace``
+    (the package's ``globals()``).
+    """
+    where = {name: module for module, names in exports.items() for name in names}
+
+    def __getattr__(name: str) -> Any:
+        module = where.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__, sorted(where)
