@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-#: Where the active capture session lives on ``config.stash`` (set by the plugin when on).
+#: Where the operation buffer lives on ``config.stash`` (set by the plugin when capture is on).
 CAPTURE_KEY: pytest.StashKey[Any] = pytest.StashKey()
 
 
@@ -40,10 +40,10 @@ def record_operation(
     """
     if config is None:
         return
-    session = config.stash.get(CAPTURE_KEY, None)
-    if session is None:
+    buffer = config.stash.get(CAPTURE_KEY, None)
+    if buffer is None:
         return
-    session.add_operation(
+    buffer.add_operation(
         kind=kind,
         op=op,
         backend=backend,

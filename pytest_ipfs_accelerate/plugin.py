@@ -125,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
         opts=opts,
         tags=tags,
         ops=ops,
+        connection=settings.get("db.connection"),
         flush_rows=resolve(config, option="ipfs_accel_flush_rows", key="db.flush_rows"),
         flush_seconds=resolve(config, option="ipfs_accel_flush_seconds",
                               key="db.flush_seconds"),

@@ -156,9 +156,8 @@ class ItemRecord:
             self.user_properties = list(report.user_properties)
         if report.sections:
             self.sections = list(report.sections)
-        node = getattr(report, "node", None)
-        if node is not None:
-            self.worker_id = getattr(getattr(node, "gateway", None), "id", None)
+        if report_worker := worker_of(report):
+            self.worker_id = report_worker
         if self.worker_id is None and ident is not None:
             self.worker_id = ident.get("worker_id")
         return when == "teardown" or report.when == "???"
@@ -255,6 +254,12 @@ class ItemRecord:
             self.worker_id, len(self.attempts), to_json(self.attempts) if self.attempts else None,
             device, simulated, to_json(self.extra) if self.extra else None,
         )
+
+
+def worker_of(report: Any) -> str | None:
+    """The xdist worker (``gw0``...) a report came from, on the controller; else None."""
+    node = getattr(report, "node", None)
+    return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
 
 
 def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:

@@ -21,6 +21,7 @@ from pytest_ipfs_accelerate.capture.records import (
     collect_row,
     to_json,
     ts,
+    worker_of,
 )
 from pytest_ipfs_accelerate.capture.runinfo import run_facts
 
@@ -48,6 +49,7 @@ class CaptureSession:
         opts: CaptureOptions,
         tags: dict[str, str],
         ops: OperationBuffer,
+        connection: str,
         flush_rows: int,
         flush_seconds: float,
         lock_timeout_s: float,
@@ -59,6 +61,7 @@ class CaptureSession:
         self.opts = opts
         self.tags = tags
         self.ops = ops
+        self.connection = connection
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
         self.lock_timeout_s = lock_timeout_s
@@ -72,7 +75,6 @@ class CaptureSession:
         # warnings only after its teardown report, so writing at teardown would miss them.
         self.done: dict[str | None, list[ItemRecord]] = defaultdict(list)
         self.warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.rows = 0
         self.report: RunReport | None = None
         self.report_error: str | None = None
         self.run_row: dict[str, Any] = {}
@@ -88,13 +90,12 @@ class CaptureSession:
         for the next flush (and, at the end, for a spool file).
         """
         from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
-        from pytest_ipfs_accelerate.config import settings_for
         from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
         from pytest_ipfs_accelerate.errors import DatabaseError
 
         self.writer = BufferedWriter(
-            self.db_path, connection=settings_for(self.config).get("db.connection"),
+            self.db_path, connection=self.connection,
             lock_timeout_s=self.lock_timeout_s, flush_rows=self.flush_rows,
             flush_seconds=self.flush_seconds, spool_name=str(self.run_id))
         facts = run_facts(self.config.rootpath)
@@ -153,7 +154,6 @@ class CaptureSession:
         row = collect_row(report, self.run_id, self.opts)
         if row is not None:
             self.writer.add("test_results", row)
-            self.rows += 1
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
@@ -171,7 +171,7 @@ class CaptureSession:
         ops = getattr(report, "ipfs_accel_ops", None)
         if ops:
             self._write_ops(ops)
-        worker = _worker_of(report)
+        worker = worker_of(report)
         waiting = self.done.pop(worker, None)
         if waiting:
             for finished in waiting:
@@ -230,16 +230,11 @@ class CaptureSession:
         self.run_row.update(fields)
         self.writer.put("runs", self.run_row)
 
-    # -- API for operation records --------------------------------------------------------
-    def add_operation(self, **fields: Any) -> None:
-        self.ops.add_operation(**fields)
-
     # -- internals -----------------------------------------------------------------------
     def _finish(self, rec: ItemRecord) -> None:
         assert self.writer is not None
         self.writer.add("test_results",
                         rec.row(self.run_id, self.opts, self.warnings.pop(rec.nodeid, [])))
-        self.rows += 1
 
     def _write_ops(self, ops: list[dict[str, Any]]) -> None:
         assert self.writer is not None
@@ -273,11 +268,6 @@ class CaptureSession:
             except OSError as exc:
                 self.report_error = f"cannot write {self.report_path}: {exc.strerror}"
                 self.report_path = None
-
-
-def _worker_of(report: Any) -> str | None:
-    node = getattr(report, "node", None)
-    return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
 
 
 def _tell(message: str) -> None:
