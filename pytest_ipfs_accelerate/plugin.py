@@ -8,12 +8,9 @@ DuckDB writer (and duckdb itself) is loaded only when ``--ipfs-accel-db``, the
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pytest_ipfs_accelerate.operations import CAPTURE_KEY
 
 #: Room plugin modules: each owns its options, markers and fixtures.
 ROOM_PLUGINS = (
@@ -78,11 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if nothing_configured(config):  # the idle fast path: no config to read, capture off
         db_path = None
     else:
+        from pytest_ipfs_accelerate.capture.start import db_path_for
         from pytest_ipfs_accelerate.config import settings_for
 
         settings = settings_for(config)  # a malformed config is a usage error, DB or not
         _configure_logging(settings)
-        db_path = _db_path(config, settings)
+        db_path = db_path_for(config, settings)
     if db_path is None:
         for opt, flag in (("ipfs_accel_report", "--ipfs-accel-report"),
                           ("ipfs_accel_fail_on_regression", "--ipfs-accel-fail-on-regression")):
@@ -92,54 +90,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _importable("duckdb"):
         raise pytest.UsageError(f"--ipfs-accel-db {db_path}: the duckdb package is not "
                                 "installed; pip install duckdb (or pytest-ipfs-accelerate)")
-    from pytest_ipfs_accelerate.benchmarks.capture import BenchmarkRecorder, register_collector
-    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
-    from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
-    from pytest_ipfs_accelerate.capture.records import CaptureOptions
-    from pytest_ipfs_accelerate.config import resolve
+    from pytest_ipfs_accelerate.capture.start import start_capture
 
-    ops = OperationBuffer()
-    config.stash[CAPTURE_KEY] = ops
-    config.pluginmanager.register(ItemAnnotator(config, ops), "ipfs_accel_annotator")
-    metrics = register_collector(config)  # benchmark payloads and metrics, workers included
-    if hasattr(config, "workerinput"):  # xdist worker: only the controller writes
-        return
-
-    from pytest_ipfs_accelerate.capture.runinfo import parse_tags
-    from pytest_ipfs_accelerate.capture.session import CaptureSession
-
-    try:
-        tags = parse_tags(config.getoption("ipfs_accel_tag"))
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    report_path = _report_path(config, settings)
-    opts = CaptureOptions(
-        longrepr_max_chars=settings.get("db.longrepr_max_chars"),
-        capture_output=resolve(config, option="ipfs_accel_capture_output",
-                               key="db.capture_output"),
-        output_max_chars=settings.get("db.output_max_chars"),
-    )
-    session = CaptureSession(
-        config,
-        db_path=db_path,
-        opts=opts,
-        tags=tags,
-        ops=ops,
-        connection=settings.get("db.connection"),
-        flush_rows=resolve(config, option="ipfs_accel_flush_rows", key="db.flush_rows"),
-        flush_seconds=resolve(config, option="ipfs_accel_flush_seconds",
-                              key="db.flush_seconds"),
-        lock_timeout_s=settings.get("db.lock_timeout_s"),
-        slowest=resolve(config, option="ipfs_accel_slowest", key="db.slowest"),
-        report_path=report_path,
-    )
-    benchmarks = BenchmarkRecorder(  # before open(): bad [benchmarks] config writes no run
-        config, session, metrics, fail_on_regression=bool(resolve(
-            config, option="ipfs_accel_fail_on_regression", key="benchmarks.fail_on_regression")))
-    session.open()
-    config.stash[_SESSION_KEY] = session
-    config.pluginmanager.register(session, "ipfs_accel_capture")
-    config.pluginmanager.register(benchmarks, "ipfs_accel_benchmarks")
+    session = start_capture(config, db_path, settings)
+    if session is not None:
+        config.stash[_SESSION_KEY] = session
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -174,44 +129,3 @@ def _configure_logging(settings: Any) -> None:
 
     level = "DEBUG" if settings.get("general.debug") else settings.get("general.log_level")
     logging.getLogger("pytest_ipfs_accelerate").setLevel(level)
-
-
-def _db_path(config: pytest.Config, settings: Any) -> Path | None:
-    """The DB path by precedence: option > env > ini > config file; None means off."""
-    value = config.getoption("ipfs_accel_db")
-    if value:
-        return Path(value).expanduser()
-    env = os.environ.get("IPFS_ACCEL_DB") or os.environ.get("IPFS_ACCEL_DB_PATH")
-    if env:
-        return Path(env).expanduser()
-    ini = config.getini("ipfs_accel_db")
-    if ini:
-        return _under_root(config, str(ini))
-    from_file = settings.get("db.path")
-    return _under_root(config, from_file) if from_file else None
-
-
-def _report_path(config: pytest.Config, settings: Any) -> Path | None:
-    from pytest_ipfs_accelerate.errors import IpfsAccelError
-    from pytest_ipfs_accelerate.report.render import format_for_path
-
-    value = config.getoption("ipfs_accel_report")
-    path = Path(value).expanduser() if value else None
-    if path is None and settings.get("db.report"):
-        path = _under_root(config, settings.get("db.report"))
-    if path is None:
-        return None
-    try:
-        format_for_path(path)
-    except IpfsAccelError as exc:
-        raise pytest.UsageError(f"--ipfs-accel-report: {exc}") from None
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise pytest.UsageError(f"--ipfs-accel-report {path}: directory {parent} does not exist "
-                                "or is not writable; create it or choose another path")
-    return path
-
-
-def _under_root(config: pytest.Config, value: str) -> Path:
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else config.rootpath / p

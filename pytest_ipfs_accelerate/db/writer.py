@@ -142,12 +142,6 @@ class BufferedWriter:
         with self._lock:
             self._puts[(table, row[key])] = (table, dict(row))
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        """Run one statement now, after flushing what is buffered (raises if it cannot)."""
-        self.flush()
-        with self._io, self._connected() as con:
-            con.execute(sql, params or [])
-
     @property
     def failed_recently(self) -> bool:
         return time.monotonic() < self._retry_at
