@@ -213,21 +213,9 @@ class ItemRecord:
                 phase_cols += [None, None, None, None]
             else:
                 phase_cols += [p.outcome, p.duration, ts(p.start), ts(p.stop)]
-        longrepr = crash_path = crash_lineno = crash_message = skip_reason = None
-        rep = self.failure
-        if rep is not None:
-            if rep.outcome == "skipped":
-                skip_reason = _skip_reason(rep)
-            else:
-                longrepr = truncate(rep.longreprtext, opts.longrepr_max_chars)
-                crash = _crash(rep)
-                if crash:
-                    crash_path, crash_lineno, crash_message = crash
-                    crash_message = truncate(crash_message, opts.longrepr_max_chars)
-                elif longrepr and longrepr.strip():
-                    lines = longrepr.strip().splitlines()
-                    crash_message = next((line for line in lines
-                                          if "crashed while running" in line), lines[0])[:500]
+        longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
+            failure_detail(self.failure, opts, from_end=False)
+            if self.failure is not None else (None, None, None, None, None))
         keep_output = opts.capture_output == "all" or (
             opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)
         stdout = stderr = log = None
@@ -262,22 +250,37 @@ def worker_of(report: Any) -> str | None:
     return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
 
 
+def failure_detail(report: Any, opts: CaptureOptions, *, from_end: bool) -> tuple[Any, ...]:
+    """(longrepr, crash path, crash line, crash message, skip reason) of a non-passing report.
+
+    Without a structured crash location, the message is a line of the failure text: the
+    last one for collection errors (``from_end``), else the worker-crash line or the first.
+    """
+    if report.outcome == "skipped":
+        return None, None, None, None, _skip_reason(report)
+    longrepr = truncate(report.longreprtext, opts.longrepr_max_chars)
+    crash = _crash(report)
+    if crash:
+        path, lineno, message = crash
+        return longrepr, path, lineno, truncate(message, opts.longrepr_max_chars), None
+    if not longrepr or not longrepr.strip():
+        return longrepr, None, None, None, None
+    lines = longrepr.strip().splitlines()
+    if from_end:
+        message = lines[-1]
+    else:
+        message = next((line for line in lines if "crashed while running" in line), lines[0])
+    return longrepr, None, None, message[:500], None
+
+
 def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:
     """A row for a collection error or a module-level skip; None for a clean collection."""
     if report.outcome == "passed":
         return None
     outcome = "error" if report.outcome == "failed" else "skipped"
     file, klass, function, param_id = split_nodeid(report.nodeid)
-    longrepr = skip_reason = crash_path = crash_lineno = crash_message = None
-    if outcome == "skipped":
-        skip_reason = _skip_reason(report)
-    else:
-        longrepr = truncate(report.longreprtext, opts.longrepr_max_chars)
-        crash = _crash(report)
-        if crash:
-            crash_path, crash_lineno, crash_message = crash
-        elif longrepr:
-            crash_message = longrepr.strip().splitlines()[-1][:500]
+    longrepr, crash_path, crash_lineno, crash_message, skip_reason = failure_detail(
+        report, opts, from_end=True)
     now = ts(getattr(report, "start", None))
     return (
         run_id, report.nodeid or "<session>", "collection", file, klass, function or None,
