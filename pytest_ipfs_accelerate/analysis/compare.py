@@ -11,9 +11,9 @@ the threshold alone decides.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from pytest_ipfs_accelerate.analysis.runs import (
@@ -253,9 +253,10 @@ def _load_history(con: Any, run_ids: list[str]) -> dict[Key, list[float]]:
 
 
 def comparison_rows(result: CompareResult) -> list[tuple[Any, ...]]:
-    """``regressions`` rows (every comparison; ``is_regression`` marks the regressions)."""
+    """``regressions`` rows (every comparison; ``is_regression`` marks the regressions), with
+    ``detected_at`` in epoch seconds (the writer's convention)."""
     cand, base = result.candidate_run.run_id, result.baseline_run.run_id
-    now = datetime.now(timezone.utc)
+    now = time.time()
     return [(cand, base, c.nodeid, c.name, c.metric, c.baseline_value, c.candidate_value,
              _finite(c.ratio), c.p_value, c.method, c.threshold, c.is_regression, now)
             for c in result.comparisons]
@@ -269,9 +270,10 @@ def store_comparisons(con: Any, result: CompareResult) -> int:
     rows = comparison_rows(result)
     cols = TABLE_COLUMNS["regressions"]
     types = ("UUID", "UUID", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE",
-             "DOUBLE", "VARCHAR", "DOUBLE", "BOOLEAN", "TIMESTAMPTZ")
+             "DOUBLE", "VARCHAR", "DOUBLE", "BOOLEAN", "DOUBLE")
     columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in cols]
-    select = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
+    select = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types[:-1])
+    select += ", to_timestamp(unnest(CAST(? AS DOUBLE[])))"  # detected_at
     con.begin()
     try:
         con.execute("DELETE FROM regressions WHERE candidate_run_id = ? AND baseline_run_id = ?",

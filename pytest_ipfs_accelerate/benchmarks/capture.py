@@ -10,7 +10,6 @@ the session's writer and, at session end, compares the run with its baseline.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -31,20 +30,17 @@ from pytest_ipfs_accelerate.benchmarks.records import (
 from pytest_ipfs_accelerate.capture.records import PROP_DEVICE, PROP_SIMULATED
 
 THRESHOLD_MARKER = "benchmark_threshold"
-_FIRST_ERROR = pytest.StashKey[str]()
-_CALL_START = pytest.StashKey[float]()
-_SKIPPED = pytest.StashKey[bool]()
 
 
-def register_collector(config: pytest.Config) -> MetricBuffer:
-    """Register the collector (wherever tests run) and its metric buffer; returns the buffer."""
+def register_collector(config: pytest.Config) -> BenchmarkCollector:
+    """Register the collector (wherever tests run) and its metric buffer."""
     metrics = MetricBuffer()
     config.stash[METRICS_KEY] = metrics
     activate(metrics)
     config.add_cleanup(lambda: deactivate(metrics))
-    config.pluginmanager.register(BenchmarkCollector(config, metrics),
-                                  "ipfs_accel_benchmark_collector")
-    return metrics
+    collector = BenchmarkCollector(config, metrics)
+    config.pluginmanager.register(collector, "ipfs_accel_benchmark_collector")
+    return collector
 
 
 def marker_threshold(item: pytest.Item) -> float | None:
@@ -84,12 +80,33 @@ def _device_props(item: pytest.Item) -> tuple[str | None, bool]:
     return props.get(PROP_DEVICE), bool(props.get(PROP_SIMULATED, False))
 
 
+_FIXTURE = pytest.StashKey[Any]()
+_KEEPER_NAME = "ipfs_accel_benchmark_fixtures"
+
+
+class _FixtureKeeper:
+    """Keeps an item's ``benchmark`` fixture past its teardown: reports are attached when
+    logged, and a rerun plugin logs them only after pytest has dropped ``item.funcargs``."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        if call.when == "teardown":
+            fixture = (getattr(item, "funcargs", None) or {}).get("benchmark")
+            if fixture is not None:
+                item.stash[_FIXTURE] = fixture
+
+
 class BenchmarkCollector:
-    """Attaches benchmark payloads and metrics to teardown reports (workers included)."""
+    """Attaches benchmark payloads and metrics to teardown reports (workers included).
+
+    It is an attacher of the capture annotator, which calls it at each teardown, so
+    it adds no per-test hook of its own.
+    """
 
     def __init__(self, config: pytest.Config, buffer: MetricBuffer) -> None:
         self.config = config
         self.buffer = buffer
+        self.timed = False  # some collected test uses the benchmark fixture
 
     def disabled_reason(self) -> str:
         if os.environ.get("PYTEST_XDIST_WORKER") or \
@@ -100,42 +117,40 @@ class BenchmarkCollector:
             return "disabled by --benchmark-disable"
         return "pytest-benchmark was disabled"
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.buffer.current_nodeid = nodeid
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        """A bad ``benchmark_threshold`` marker is a usage error before any test runs; the
+        fixture keeper is registered only when some test uses ``benchmark``."""
+        timed = False
+        for item in items:
+            names = getattr(item, "fixturenames", ())
+            if "benchmark" in names or "accel_metric" in names:
+                marker_threshold(item)
+                timed = timed or "benchmark" in names
+        self.timed = self.timed or timed
+        if timed and not config.pluginmanager.has_plugin(_KEEPER_NAME):
+            config.pluginmanager.register(_FixtureKeeper(), _KEEPER_NAME)
 
-    def pytest_runtest_logfinish(self) -> None:
-        self.buffer.current_nodeid = None
-
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        names = getattr(item, "fixturenames", ())
-        if "benchmark" in names or "accel_metric" in names:
-            marker_threshold(item)  # fail early on a bad marker
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if report.skipped and call.when != "teardown":
-            item.stash[_SKIPPED] = True
-        if report.failed and _FIRST_ERROR not in item.stash:
-            item.stash[_FIRST_ERROR] = f"{call.when}: {_failure_text(report)}"
-        if call.when == "call":
-            item.stash[_CALL_START] = call.start
-        elif call.when == "teardown":
-            self._attach(item, report)
-            for key in (_FIRST_ERROR, _CALL_START, _SKIPPED):  # a rerun starts afresh
-                if key in item.stash:
-                    del item.stash[key]
-        return report
-
-    def _attach(self, item: pytest.Item, report: pytest.TestReport) -> None:
-        fixture = (getattr(item, "funcargs", None) or {}).get("benchmark")
-        if not hasattr(fixture, "disabled") or _SKIPPED in item.stash:
-            fixture = None  # not pytest-benchmark's fixture, or the test was skipped
-        entries = self.buffer.drain()
-        if fixture is None and not entries:
+    def attach(self, item: pytest.Item, reports: list[pytest.TestReport]) -> None:
+        if not self.timed and not self.buffer.entries:
+            return  # the common case: no benchmark in this run, no metric waiting
+        fixture = item.stash.get(_FIXTURE, None)
+        if fixture is not None:
+            del item.stash[_FIXTURE]
+        if not hasattr(fixture, "disabled"):
+            fixture = None  # not pytest-benchmark's fixture
+        if fixture is None and not self.buffer.entries:
             return  # the common case: nothing to attach
+        if any(r.skipped for r in reports if r.when != "teardown"):
+            fixture = None  # the test was skipped: no timing
+        first_error = next((f"{r.when}: {_failure_text(r)}" for r in reports
+                            if r.outcome in ("failed", "rerun")), None)  # rerun: it failed
+        call_start = next((getattr(r, "start", None) for r in reports if r.when == "call"), None)
+        self._attach(item, reports[-1], fixture, first_error, call_start)
+
+    def _attach(self, item: pytest.Item, report: pytest.TestReport, fixture: Any,
+                first_error: str | None, call_start: float | None) -> None:
+        entries = self.buffer.drain()
         device, simulated = _device_props(item)
         try:
             threshold = marker_threshold(item)
@@ -143,9 +158,8 @@ class BenchmarkCollector:
             threshold = None
         if fixture is not None:
             report.ipfs_accel_benchmark = benchmark_payload(  # type: ignore[attr-defined]
-                fixture, nodeid=item.nodeid, error=item.stash.get(_FIRST_ERROR, None),
-                disabled_reason=self.disabled_reason(),
-                started_at=item.stash.get(_CALL_START, None), device=device,
+                fixture, nodeid=item.nodeid, error=first_error,
+                disabled_reason=self.disabled_reason(), started_at=call_start, device=device,
                 is_simulated=simulated, threshold=threshold)
         for entry in entries:
             if entry["nodeid"] == item.nodeid:
@@ -172,9 +186,9 @@ class BenchmarkRecorder:
         self.counts = {"ok": 0, "error": 0, "disabled": 0, "metrics": 0}
         self.summary: list[str] = []
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "teardown":
-            return
+    def take_teardown(self, report: pytest.TestReport) -> None:
+        """Called by the capture session with each teardown report (not a hook of its own:
+        one fewer hook implementation for every test)."""
         payload = getattr(report, "ipfs_accel_benchmark", None)
         if payload:
             self._write_benchmark(payload)

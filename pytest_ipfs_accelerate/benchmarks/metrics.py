@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ipfs_accelerate.capture.current import current_nodeid, outer_test
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 DIRECTIONS = ("lower", "higher")
@@ -28,11 +29,11 @@ class MetricBuffer:
 
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
-        self.current_nodeid: str | None = None
+        self.outer_test = outer_test()
 
     def add(self, entry: dict[str, Any]) -> None:
-        if entry.get("nodeid") is None:
-            entry["nodeid"] = self.current_nodeid
+        if entry.get("nodeid") is None:  # None outside tests: a session-level metric
+            entry["nodeid"] = current_nodeid(self.outer_test)
         self.entries.append(entry)
 
     def drain(self) -> list[dict[str, Any]]:

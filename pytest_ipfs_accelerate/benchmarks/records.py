@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_ipfs_accelerate.capture.records import jsonable, to_json, ts
+from pytest_ipfs_accelerate.capture.records import jsonable, to_json
 
 #: pytest-benchmark stat name -> our column.
 STAT_COLUMNS = {"min": "min_s", "max": "max_s", "mean": "mean_s", "stddev": "stddev_s",
@@ -85,7 +85,7 @@ def benchmark_rows(payload: Mapping[str, Any], run_id: Any
     values.update(run_id=run_id, params=to_json(payload.get("params")),
                   extra_info=to_json(payload.get("extra_info")),
                   extra=to_json(payload.get("extra")),
-                  started_at=ts(payload.get("started_at")))
+                  started_at=payload.get("started_at"))
     row = tuple(values.get(c) for c in TABLE_COLUMNS["benchmark_results"])
     nodeid, name = payload["nodeid"], payload["name"]
     # Raw rounds only for timed, passing benchmarks: an errored attempt (a rerun plugin's
@@ -99,7 +99,7 @@ def metric_row(entry: Mapping[str, Any], run_id: Any) -> tuple[Any, ...]:
     """A ``metrics`` row from one recorded metric entry."""
     from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
 
-    values = {**entry, "run_id": run_id, "recorded_at": ts(entry.get("recorded_at")),
+    values = {**entry, "run_id": run_id, "recorded_at": entry.get("recorded_at"),
               "is_simulated": bool(entry.get("is_simulated")),
               "extra": to_json(entry.get("extra"))}
     return tuple(values.get(c) for c in TABLE_COLUMNS["metrics"])

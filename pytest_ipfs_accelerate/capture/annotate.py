@@ -2,56 +2,91 @@
 
 Reports travel from xdist workers to the controller; items do not. So on the side
 that runs the test, the setup report carries the item's identity (params, markers,
-class) and the teardown report carries the extras users add through the
-``pytest_ipfs_accel_result_extra`` hook. Both are plain JSON-able attributes,
-which xdist serializes with the report.
+class) and the teardown report carries what attachers add (benchmark payloads,
+metrics) and the extras users add through the ``pytest_ipfs_accel_result_extra``
+hook. All are plain JSON-able attributes, which xdist serializes with the report.
+
+Every hook implementation costs every test of every suite, so there is one per-test
+hook on this side: in-process the capture session calls :meth:`ItemAnnotator.annotate`
+from its own ``pytest_runtest_logreport``; on an xdist worker the
+:class:`WorkerAnnotator` does it from a ``pytest_runtest_logreport`` that runs before
+xdist sends the report. Other rooms plug in as attachers, not as hooks.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
 from pytest_ipfs_accelerate.capture.records import item_identity
+from pytest_ipfs_accelerate.marks import NodeFacts
 
-_REPORTS = pytest.StashKey[list[pytest.TestReport]]()
+
+class ReportAttacher(Protocol):
+    """Adds attributes to the last report of an item's attempt (its teardown report)."""
+
+    def attach(self, item: pytest.Item, reports: list[pytest.TestReport]) -> None:
+        """``reports``: this attempt's reports, setup first, teardown last."""
 
 
 class ItemAnnotator:
-    """A small plugin object registered whenever capture is on (workers included)."""
+    """Registered whenever capture is on, for the collected items; ``annotate`` each report."""
 
     def __init__(self, config: pytest.Config, ops: OperationBuffer) -> None:
         self.config = config
         self.ops = ops
         self.worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+        self.attachers: list[ReportAttacher] = []
+        self.items: dict[str, pytest.Item] = {}
+        self.node_facts = NodeFacts()
+        self._reports: list[pytest.TestReport] = []  # the running item's (one at a time)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if self.ops.ops:  # operations of this phase belong to this item
-            report.ipfs_accel_ops = self.ops.drain(item.nodeid)  # type: ignore[attr-defined]
-        when = call.when
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.items = {item.nodeid: item for item in items}
+
+    def annotate(self, report: pytest.TestReport, nodeid: str) -> None:
+        """Attach this phase's operations, the identity (setup) and the attachers' data
+        (teardown) to ``report`` (of the item ``nodeid``)."""
+        if self.ops.ops:
+            report.ipfs_accel_ops = self.ops.drain()  # type: ignore[attr-defined]
+        item = self.items.get(nodeid)
+        if item is None:  # not collected by this session (a plugin's own item): as is
+            return
+        when = report.when
         if when == "setup" or report.outcome == "rerun":
-            ident = item_identity(item)
+            ident = item_identity(item, self.node_facts)
             ident["worker_id"] = self.worker_id
             report.ipfs_accel_item = ident  # type: ignore[attr-defined]
-        hook = self.config.hook.pytest_ipfs_accel_result_extra
-        if not hook.get_hookimpls():  # the common case: keep the hot path short
-            return report
-        reports = item.stash.setdefault(_REPORTS, [])
+        reports = self._reports
         reports.append(report)
         if when == "teardown":
-            extras: dict[str, Any] = {}
-            for result in hook(item=item, reports=list(reports)):
-                if result:
-                    extras.update(result)
-            if extras:
-                report.ipfs_accel_extra = extras  # type: ignore[attr-defined]
-            reports.clear()
-        return report
+            try:
+                for attacher in self.attachers:
+                    attacher.attach(item, reports)
+                self._extras(item, reports, report)
+            finally:
+                reports.clear()
+
+    def _extras(self, item: pytest.Item, reports: list[pytest.TestReport],
+                report: pytest.TestReport) -> None:
+        hook = self.config.hook.pytest_ipfs_accel_result_extra
+        if not hook.get_hookimpls():  # the common case
+            return
+        extras: dict[str, Any] = {}
+        for result in hook(item=item, reports=list(reports)):
+            if result:
+                extras.update(result)
+        if extras:
+            report.ipfs_accel_extra = extras  # type: ignore[attr-defined]
+
+
+class WorkerAnnotator(ItemAnnotator):
+    """On an xdist worker: annotate each report before xdist serializes it."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.annotate(report, report.nodeid)

@@ -6,6 +6,8 @@ import os
 import time
 from typing import Any
 
+from pytest_ipfs_accelerate.capture.current import current_nodeid, outer_test
+
 
 class OperationBuffer:
     """The object ``record_operation`` talks to (``config.stash[CAPTURE_KEY]``).
@@ -16,18 +18,16 @@ class OperationBuffer:
     def __init__(self) -> None:
         self.ops: list[dict[str, Any]] = []
         self.worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+        self.outer_test = outer_test()
 
     def add_operation(self, **fields: Any) -> None:
         now = time.time()
         fields["started_at"] = now - float(fields["duration_s"])
-        fields["nodeid"] = None  # set when drained for an item's report
+        fields["nodeid"] = current_nodeid(self.outer_test)  # None outside tests: a session-level operation
         fields["worker_id"] = self.worker_id
         self.ops.append(fields)
 
-    def drain(self, nodeid: str | None = None) -> list[dict[str, Any]]:
-        """Take the buffered records; ``nodeid`` is the item they happened in, if any."""
+    def drain(self) -> list[dict[str, Any]]:
+        """Take the buffered records."""
         ops, self.ops = self.ops, []
-        if nodeid is not None:
-            for op in ops:
-                op["nodeid"] = nodeid
         return ops

@@ -9,9 +9,12 @@ reports alone, so the same code runs in-process and on the xdist controller.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from pytest_ipfs_accelerate.marks import NodeFacts
 
 FAILED_OUTCOMES = frozenset({"failed", "error"})
 PHASES = ("setup", "call", "teardown")
@@ -68,82 +71,89 @@ def split_nodeid(nodeid: str) -> tuple[str, str | None, str, str | None]:
     return file, klass, function, param_id
 
 
-def item_identity(item: Any) -> dict[str, Any]:
-    """Facts about a collected item that reports do not carry (attached on the worker)."""
-    callspec = getattr(item, "callspec", None)
+def item_identity(item: Any, facts: NodeFacts | None = None) -> dict[str, Any]:
+    """Facts about a collected item that reports do not carry (attached on the worker).
+
+    ``facts``: the run's cache of per-parent facts (markers, class); else a fresh one.
+    """
+    facts = facts or NodeFacts()
+    callspec = item.__dict__.get("callspec")  # only parametrized items have one
     params = None
     param_id = None
     if callspec is not None:
         params = {k: jsonable(v) for k, v in callspec.params.items()}
         param_id = callspec.id
-    cls = getattr(item, "cls", None)
-    seen: dict[str, None] = {}
-    for mark in item.iter_markers():
-        seen.setdefault(mark.name, None)
     return {
         "file": item.location[0],
-        "class_name": cls.__qualname__ if cls is not None else None,
+        "class_name": facts.class_name(item),
         "function": getattr(item, "originalname", None) or item.name,
         "param_id": param_id,
         "params": params,
-        "markers": list(seen),
+        "markers": facts.markers(item),
     }
 
 
-@dataclass
-class PhaseResult:
-    outcome: str
-    duration: float
-    start: float | None
-    stop: float | None
+#: One phase of an item: (outcome, duration, start, stop), times in epoch seconds.
+Phase = tuple[str, float, "float | None", "float | None"]
+_NO_PHASE = (None, None, None, None)
 
 
-@dataclass
 class ItemRecord:
-    """Everything known about one item so far; ``row()`` makes its result row."""
+    """Everything known about one item so far; ``row()`` makes its result row.
 
-    nodeid: str
-    phases: dict[str, PhaseResult] = field(default_factory=dict)
-    identity: dict[str, Any] | None = None
-    extra: dict[str, Any] | None = None
-    failure: Any = None  # the report that carries the failure or skip detail
-    failure_when: str | None = None
-    xfail_reason: str | None = None
-    xpassed: bool = False
-    user_properties: list[tuple[str, Any]] = field(default_factory=list)
-    sections: list[tuple[str, str]] = field(default_factory=list)
-    worker_id: str | None = None
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    _in_rerun: bool = False
-    crashed: bool = False  # its xdist worker died while running it
+    Runs for every report of every test, so it is lean: slots, tuples for phases, and
+    optional report attributes read from the report's ``__dict__`` (a missing
+    attribute through ``getattr`` costs an exception each time).
+    """
 
-    def add(self, report: Any) -> bool:
-        """Take one report; True when the item is complete (its teardown arrived)."""
+    __slots__ = ("attempts", "crashed", "extra", "failure", "failure_when", "identity",
+                 "in_rerun", "nodeid", "phases", "sections", "user_properties", "worker_id",
+                 "xfail_reason", "xpassed")
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+        self.phases: dict[str, Phase] = {}
+        self.identity: dict[str, Any] | None = None
+        self.extra: dict[str, Any] | None = None
+        self.failure: Any = None  # the report that carries the failure or skip detail
+        self.failure_when: str | None = None
+        self.xfail_reason: str | None = None
+        self.xpassed = False
+        # Immutable empties: pytest keeps ~1 KB of objects per test already, and every
+        # container allocated per test makes the cyclic GC run more often.
+        self.user_properties: Sequence[tuple[str, Any]] = ()
+        self.sections: Sequence[tuple[str, str]] = ()
+        self.worker_id: str | None = None
+        self.attempts: list[dict[str, Any]] | tuple[()] = ()
+        self.in_rerun = False
+        self.crashed = False  # its xdist worker died while running it
+
+    def add(self, report: Any, worker: str | None = None) -> bool:
+        """Take one report (from xdist ``worker``, if any); True when the item is complete
+        (its teardown arrived)."""
+        attrs = report.__dict__
         when = report.when
         outcome = report.outcome
         if outcome == "rerun":
             self._start_new_attempt(report)
-            self._in_rerun = True
+            self.in_rerun = True
             return False
-        if self._in_rerun and when == "teardown":  # the retried attempt's own teardown
-            self._in_rerun = False
-            self.attempts[-1]["duration_s"] += report.duration
+        if self.in_rerun and when == "teardown":  # the retried attempt's own teardown
+            self.in_rerun = False
+            self.attempts[-1]["duration_s"] += report.duration  # type: ignore[index]
             return False
-        self._in_rerun = False
+        self.in_rerun = False
         if when not in PHASES:  # xdist's crash report uses when="???"
             when = "call"
             self.crashed = True
-        self.phases[when] = PhaseResult(outcome, report.duration,
-                                        getattr(report, "start", None),
-                                        getattr(report, "stop", None))
-        ident = getattr(report, "ipfs_accel_item", None)
+        self.phases[when] = (outcome, report.duration, attrs.get("start"), attrs.get("stop"))
+        ident = attrs.get("ipfs_accel_item")
         if ident is not None:
             self.identity = ident
-        extra = getattr(report, "ipfs_accel_extra", None)
+        extra = attrs.get("ipfs_accel_extra")
         if extra:
             self.extra = {**(self.extra or {}), **extra}
-        wasxfail = getattr(report, "wasxfail", None)
+        wasxfail = attrs.get("wasxfail")
         if wasxfail is not None:
             self.xfail_reason = wasxfail
             if outcome == "passed":
@@ -156,21 +166,23 @@ class ItemRecord:
             self.user_properties = list(report.user_properties)
         if report.sections:
             self.sections = list(report.sections)
-        if report_worker := worker_of(report):
-            self.worker_id = report_worker
+        if worker:
+            self.worker_id = worker
         if self.worker_id is None and ident is not None:
             self.worker_id = ident.get("worker_id")
         return when == "teardown" or report.when == "???"
 
     def _start_new_attempt(self, report: Any) -> None:
         crash = _crash(report)
+        if not self.attempts:
+            self.attempts = []
         self.attempts.append({
             "when": report.when,
             "outcome": "rerun",
-            "duration_s": sum(p.duration for p in self.phases.values()) + report.duration,
+            "duration_s": sum(p[1] for p in self.phases.values()) + report.duration,
             "crash_message": crash[2] if crash else None,
         })
-        keep_identity = getattr(report, "ipfs_accel_item", None) or self.identity
+        keep_identity = report.__dict__.get("ipfs_accel_item") or self.identity
         self.phases.clear()
         self.failure = self.failure_when = None
         self.xfail_reason, self.xpassed = None, False
@@ -178,22 +190,23 @@ class ItemRecord:
 
     def final_outcome(self) -> str:
         """The outcome in pytest's vocabulary: passed failed error skipped xfailed xpassed."""
-        setup = self.phases.get("setup")
-        call = self.phases.get("call")
-        teardown = self.phases.get("teardown")
-        if self.crashed or (setup is not None and setup.outcome == "failed"):
+        phases = self.phases
+        setup = phases.get("setup")
+        call = phases.get("call")
+        teardown = phases.get("teardown")
+        if self.crashed or (setup is not None and setup[0] == "failed"):
             return "error"
-        if setup is not None and setup.outcome == "skipped":
+        if setup is not None and setup[0] == "skipped":
             return "xfailed" if self.xfail_reason is not None else "skipped"
         if call is not None:
-            if call.outcome == "failed":
+            if call[0] == "failed":
                 return "failed"
-            if teardown is not None and teardown.outcome == "failed":
+            if teardown is not None and teardown[0] == "failed":
                 return "error"
-            if call.outcome == "skipped":
+            if call[0] == "skipped":
                 return "xfailed" if self.xfail_reason is not None else "skipped"
             return "xpassed" if self.xpassed else "passed"
-        if teardown is not None and teardown.outcome == "failed":
+        if teardown is not None and teardown[0] == "failed":
             return "error"
         return "error" if setup is None else "passed"
 
@@ -204,22 +217,26 @@ class ItemRecord:
             file, klass, function, param_id = split_nodeid(self.nodeid)
             ident = {"file": file, "class_name": klass, "function": function,
                      "param_id": param_id, "params": None, "markers": None}
-        phases = [self.phases.get(p) for p in PHASES]
-        starts = [p.start for p in phases if p is not None and p.start is not None]
-        stops = [p.stop for p in phases if p is not None and p.stop is not None]
         phase_cols: list[Any] = []
-        for p in phases:
+        duration = 0.0
+        start = stop = None
+        for name in PHASES:
+            p = self.phases.get(name)
             if p is None:
-                phase_cols += [None, None, None, None]
-            else:
-                phase_cols += [p.outcome, p.duration, ts(p.start), ts(p.stop)]
+                phase_cols += _NO_PHASE
+                continue
+            phase_cols += p
+            duration += p[1]
+            if p[2] is not None and (start is None or p[2] < start):
+                start = p[2]
+            if p[3] is not None and (stop is None or p[3] > stop):
+                stop = p[3]
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
-            if self.failure is not None else (None, None, None, None, None))
-        keep_output = opts.capture_output == "all" or (
-            opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)
+            if self.failure is not None else _NO_FAILURE)
         stdout = stderr = log = None
-        if keep_output:
+        if self.sections and (opts.capture_output == "all" or (
+                opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)):
             stdout, stderr, log = _streams(self.sections, opts.output_max_chars)
         props = self.user_properties
         device = None
@@ -229,11 +246,13 @@ class ItemRecord:
                 device = str(value)
             elif key == PROP_SIMULATED:
                 simulated = bool(value)
+        params = ident["params"]
+        markers = ident["markers"]
         return (
             run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
-            ident["param_id"], to_json(ident["params"]), ident["markers"], outcome,
-            sum(p.duration for p in phases if p is not None),
-            ts(min(starts)) if starts else None, ts(max(stops)) if stops else None,
+            ident["param_id"], to_json(params) if params is not None else None,
+            tuple(markers) if isinstance(markers, list) else markers,  # a tuple of str: the
+            outcome, duration, start, stop,  # GC untracks rows of atoms while they wait
             *phase_cols,
             longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
             stdout, stderr, log,
@@ -244,9 +263,12 @@ class ItemRecord:
         )
 
 
+_NO_FAILURE = (None, None, None, None, None)
+
+
 def worker_of(report: Any) -> str | None:
     """The xdist worker (``gw0``...) a report came from, on the controller; else None."""
-    node = getattr(report, "node", None)
+    node = report.__dict__.get("node")
     return None if node is None else getattr(getattr(node, "gateway", None), "id", None)
 
 
@@ -281,7 +303,7 @@ def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:
     file, klass, function, param_id = split_nodeid(report.nodeid)
     longrepr, crash_path, crash_lineno, crash_message, skip_reason = failure_detail(
         report, opts, from_end=True)
-    now = ts(getattr(report, "start", None))
+    now = getattr(report, "start", None)
     return (
         run_id, report.nodeid or "<session>", "collection", file, klass, function or None,
         param_id, None, None, outcome, float(getattr(report, "duration", 0.0) or 0.0), now, now,

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,13 @@ from pytest_ipfs_accelerate.capture.records import (
 from pytest_ipfs_accelerate.capture.runinfo import run_facts
 
 if TYPE_CHECKING:
+    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
     from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
     from pytest_ipfs_accelerate.db.writer import BufferedWriter
     from pytest_ipfs_accelerate.report.model import RunReport
+
+#: Report attributes the record took over; in-process, removed from the report after.
+_CONSUMED = ("ipfs_accel_item", "ipfs_accel_ops", "ipfs_accel_extra")
 
 RUN_COLUMNS = (
     "run_id started_at args rootdir invocation_dir host username pid python_version "
@@ -49,6 +54,7 @@ class CaptureSession:
         opts: CaptureOptions,
         tags: dict[str, str],
         ops: OperationBuffer,
+        annotator: ItemAnnotator | None,
         connection: str,
         flush_rows: int,
         flush_seconds: float,
@@ -61,6 +67,7 @@ class CaptureSession:
         self.opts = opts
         self.tags = tags
         self.ops = ops
+        self.annotator = annotator
         self.connection = connection
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
@@ -68,6 +75,7 @@ class CaptureSession:
         self.slowest = slowest
         self.report_path = report_path
         self.run_id = uuid.uuid4()
+        self.run_key = str(self.run_id)  # rows carry text: no UUID conversion per row
         self.started_at = time.time()
         self.writer: BufferedWriter | None = None
         self.items: dict[str, ItemRecord] = {}
@@ -79,6 +87,8 @@ class CaptureSession:
         self.report_error: str | None = None
         self.run_row: dict[str, Any] = {}
         self.spooled: Path | None = None
+        #: Called with every teardown report (the rooms' payloads ride on those).
+        self.teardown_handlers: list[Callable[[pytest.TestReport], None]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
@@ -151,7 +161,7 @@ class CaptureSession:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if self.writer is None or report.outcome == "passed":
             return
-        row = collect_row(report, self.run_id, self.opts)
+        row = collect_row(report, self.run_key, self.opts)
         if row is not None:
             self.writer.add("test_results", row)
 
@@ -168,20 +178,30 @@ class CaptureSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.writer is None:
             return
-        ops = getattr(report, "ipfs_accel_ops", None)
+        nodeid = report.nodeid  # a property that builds the string each time: read once
+        if self.annotator is not None:  # in-process: this is also the annotating hook
+            self.annotator.annotate(report, nodeid)
+        ops = report.__dict__.get("ipfs_accel_ops")
         if ops:
             self._write_ops(ops)
+        if report.when == "teardown":
+            for handler in self.teardown_handlers:
+                handler(report)
         worker = worker_of(report)
         waiting = self.done.pop(worker, None)
         if waiting:
             for finished in waiting:
                 self._finish(finished)
-        nodeid = report.nodeid
         rec = self.items.get(nodeid)
         if rec is None:
             rec = self.items[nodeid] = ItemRecord(nodeid)
-        if rec.add(report):
+        if rec.add(report, worker):
             self.done[worker].append(self.items.pop(nodeid))
+        if self.annotator is not None:  # pytest keeps every report: drop what was ours
+            attrs = report.__dict__
+            for name in _CONSUMED:
+                if name in attrs:
+                    del attrs[name]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -234,16 +254,16 @@ class CaptureSession:
     def _finish(self, rec: ItemRecord) -> None:
         assert self.writer is not None
         self.writer.add("test_results",
-                        rec.row(self.run_id, self.opts, self.warnings.pop(rec.nodeid, [])))
+                        rec.row(self.run_key, self.opts, self.warnings.pop(rec.nodeid, [])))
 
     def _write_ops(self, ops: list[dict[str, Any]]) -> None:
         assert self.writer is not None
         for op in ops:
             self.writer.add("operations", (
-                self.run_id, op.get("nodeid"), op["kind"], op["op"], op["backend"],
+                self.run_key, op.get("nodeid"), op["kind"], op["op"], op["backend"],
                 bool(op["is_simulated"]), op.get("target"), op.get("nbytes"),
                 float(op["duration_s"]), bool(op.get("ok", True)), op.get("error"),
-                ts(op["started_at"]), op.get("worker_id"), to_json(op.get("extra")),
+                op["started_at"], op.get("worker_id"), to_json(op.get("extra")),
             ))
 
     def _build_report(self) -> None:

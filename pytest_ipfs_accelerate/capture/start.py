@@ -19,16 +19,19 @@ from pytest_ipfs_accelerate.operations import CAPTURE_KEY
 def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Any:
     """Register the capture plugins; returns the open CaptureSession (None on a worker)."""
     from pytest_ipfs_accelerate.benchmarks.capture import BenchmarkRecorder, register_collector
-    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
+    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator, WorkerAnnotator
     from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
     from pytest_ipfs_accelerate.capture.records import CaptureOptions
     from pytest_ipfs_accelerate.config import resolve
 
     ops = OperationBuffer()
     config.stash[CAPTURE_KEY] = ops
-    config.pluginmanager.register(ItemAnnotator(config, ops), "ipfs_accel_annotator")
-    metrics = register_collector(config)  # benchmark payloads and metrics, workers included
-    if hasattr(config, "workerinput"):  # xdist worker: only the controller writes
+    worker = hasattr(config, "workerinput")  # an xdist worker: only the controller writes
+    annotator = (WorkerAnnotator if worker else ItemAnnotator)(config, ops)
+    config.pluginmanager.register(annotator, "ipfs_accel_annotator")
+    collector = register_collector(config)  # benchmark payloads and metrics, workers included
+    annotator.attachers.append(collector)
+    if worker:
         return None
 
     from pytest_ipfs_accelerate.capture.runinfo import parse_tags
@@ -51,6 +54,7 @@ def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Any:
         opts=opts,
         tags=tags,
         ops=ops,
+        annotator=annotator,
         connection=settings.get("db.connection"),
         flush_rows=resolve(config, option="ipfs_accel_flush_rows", key="db.flush_rows"),
         flush_seconds=resolve(config, option="ipfs_accel_flush_seconds",
@@ -60,11 +64,12 @@ def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Any:
         report_path=report_path,
     )
     benchmarks = BenchmarkRecorder(  # before open(): bad [benchmarks] config writes no run
-        config, session, metrics, fail_on_regression=bool(resolve(
+        config, session, collector.buffer, fail_on_regression=bool(resolve(
             config, option="ipfs_accel_fail_on_regression", key="benchmarks.fail_on_regression")))
     session.open()
     config.pluginmanager.register(session, "ipfs_accel_capture")
     config.pluginmanager.register(benchmarks, "ipfs_accel_benchmarks")
+    session.teardown_handlers.append(benchmarks.take_teardown)
     return session
 
 

@@ -7,7 +7,7 @@ the Docker SDK is loaded only when a test asks for a container backend.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -184,6 +184,8 @@ def container(request: pytest.FixtureRequest,
                                _record(request.config, container_backend),
                                default_gpus=_wants_gpus(request))
     request.node.stash.setdefault(_FACTORIES, []).append(factory)
+    if not request.config.pluginmanager.has_plugin(_LOGS_PLUGIN):
+        request.config.pluginmanager.register(_ContainerLogs(), _LOGS_PLUGIN)
     request.node.user_properties.append(("ipfs_accel_container_backend", container_backend.name))
     try:
         yield factory
@@ -204,16 +206,24 @@ def container_images(request: pytest.FixtureRequest, container_backend: Containe
     return marketplace(container_backend, path or None)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    """Attach each live container's logs to a failing test's report."""
-    outcome = yield
-    factories = item.stash.get(_FACTORIES, None)
-    if not factories:
-        return
-    report = outcome.get_result()
-    if not report.failed:
-        return
+_LOGS_PLUGIN = "ipfs_accel_container_logs"
+
+
+class _ContainerLogs:
+    """Registered when the first ``container`` factory is made (other suites pay nothing
+    per test): attaches each live container's logs to a failing test's report."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        factories = item.stash.get(_FACTORIES, None)
+        if factories and report.failed:
+            _attach_logs(report, factories)
+        return report
+
+
+def _attach_logs(report: pytest.TestReport, factories: list[ContainerFactory]) -> None:
     from pytest_ipfs_accelerate.containers.backend import ContainerError
 
     for factory in factories:

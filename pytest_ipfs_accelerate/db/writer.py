@@ -2,20 +2,30 @@
 
 Rows go in through ``add(table, row)`` as tuples in the table's column order
 (``schema.TABLE_COLUMNS``; a table not listed there takes all its columns in DDL
-order), and keyed rows that change over a run (the ``runs`` row) through
-``put(table, row)``, which keeps only the latest version until it is written.
+order), with timestamps as epoch seconds (``time.time()``) and UUIDs as ``UUID``
+or text. Keyed rows that change over a run (the ``runs`` row) go through
+``put(table, row)``, which keeps only the latest version until it is written; its
+values are bound as SQL parameters.
 
 A flush appends every buffered row with the DuckDB Appender and commits once. It
 happens every ``flush_rows`` rows, every ``flush_seconds`` (a background thread,
 so a long test does not hold rows back), and at ``finish()``.
 
+The Appender converts Python values one by one, and the costly ones (a tz-aware
+``datetime``, a ``UUID``, JSON) cost 2-3 us each, several per row. So each table's
+rows are appended to a TEMP staging table of cheap types (DOUBLE epoch seconds,
+VARCHAR) and moved into the real table by one ``INSERT ... SELECT`` that converts
+them in bulk (``to_timestamp``, ``::UUID``, ``::JSON``) in the same transaction.
+
 Connection policy (``[db] connection``):
 
-* ``per-flush`` (default): the DB file is opened for each flush and closed after
-  it, so other processes (a second pytest session, ``ipfs-accel query``, the
+* ``per-flush`` (default): the DB file is attached for each flush and detached
+  after it, so other processes (a second pytest session, ``ipfs-accel query``, the
   dashboard) can use it during a run. A lock held by another process is waited
-  for up to ``lock_timeout_s`` with exponential backoff and jitter.
-* ``hold``: opened once and kept (and locked) until ``close()``; fastest.
+  for up to ``lock_timeout_s`` with exponential backoff and jitter. The writer
+  keeps one in-memory DuckDB for the run and ``ATTACH``es the file to it, which
+  costs a few ms where a new connection costs tens.
+* ``hold``: attached once and kept (and locked) until ``close()``.
 
 A flush that fails (lock not had in time, or any error) rolls back and keeps its
 rows for the next flush; nothing is dropped. If the rows still cannot be written
@@ -100,6 +110,7 @@ class BufferedWriter:
         self._oldest: float | None = None
         self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
         self._prepared = self._con is not None
+        self._attached = False  # the results DB is attached to self._con (path targets)
         self._lock = threading.RLock()  # guards the buffers
         self._io = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
@@ -184,9 +195,7 @@ class BufferedWriter:
         """``finish()``, then close a held connection. Returns the spool path, if any."""
         spooled = self.finish()
         with self._io:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            self._release()
         return spooled
 
     def discard(self) -> None:
@@ -194,9 +203,7 @@ class BufferedWriter:
         self._stop.set()
         self._take()
         with self._io:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            self._release()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -258,36 +265,66 @@ class BufferedWriter:
 
     @contextlib.contextmanager
     def _connected(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        if self.connection_policy == "hold":
-            if self._con is None:
-                self._con = self._open()
+        if self.path is None:  # an open connection was given
             yield self._con
             return
-        con = self._open()
+        con = self._attach()
         try:
             yield con
         finally:
-            started = time.perf_counter()
-            con.close()
-            self.open_seconds += time.perf_counter() - started
+            if self.connection_policy != "hold":
+                self._detach()
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        from pytest_ipfs_accelerate.db.connect import connect_with_retry, open_database
+    def _attach(self) -> duckdb.DuckDBPyConnection:
+        """The writer's in-memory DuckDB with the results DB attached (see
+        ``connect.attach_database``: far cheaper than a connection per flush)."""
+        if self._attached:
+            return self._con
+        import duckdb
+
+        from pytest_ipfs_accelerate.db.connect import attach_database
 
         assert self.path is not None
         started = time.perf_counter()
-        if self._prepared:
-            con = connect_with_retry(self.path, lock_timeout_s=self.lock_timeout_s)
-        else:
-            con = open_database(self.path, lock_timeout_s=self.lock_timeout_s)
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+        attach_database(self._con, self.path, lock_timeout_s=self.lock_timeout_s,
+                        migrate=not self._prepared)
+        self._attached = True
+        if not self._prepared:
             try:
-                self._fold_spools(con)
+                self._fold_spools(self._con)
             except BaseException:
-                con.close()
+                self._detach()
                 raise
             self._prepared = True
         self.open_seconds += time.perf_counter() - started
-        return con
+        return self._con
+
+    def _detach(self) -> None:
+        """Detach the results DB, releasing its lock. The data is committed by then; if the
+        detach fails, dropping the whole in-memory DuckDB releases the file all the same."""
+        from pytest_ipfs_accelerate.db.connect import detach_database
+
+        started = time.perf_counter()
+        self._attached = False
+        try:
+            detach_database(self._con)
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._con.close()
+            self._con = None
+        self.open_seconds += time.perf_counter() - started
+
+    def _release(self) -> None:
+        """Detach (if attached) and close the connection; called under ``_io``."""
+        if self._con is None:
+            return
+        if self._attached:
+            self._detach()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def _fold_spools(self, con: duckdb.DuckDBPyConnection) -> None:
         assert self.path is not None
@@ -353,8 +390,16 @@ class BufferedWriter:
                     pass
 
 
+#: Column types staged as a cheaper one, and the SQL that converts them back.
+_STAGED_AS = {
+    "TIMESTAMP WITH TIME ZONE": ("DOUBLE", "to_timestamp({})"),
+    "UUID": ("VARCHAR", "CAST({} AS UUID)"),
+    "JSON": ("VARCHAR", "CAST({} AS JSON)"),
+}
+
+
 def _write(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
-    """One transaction: the keyed rows, then every buffered row through the Appender."""
+    """One transaction: the keyed rows, then every buffered row (staged, see above)."""
     con.begin()
     try:
         for table, row in batch.puts.values():
@@ -364,13 +409,31 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
                         list(row.values()))
         for table, rows in batch.rows.items():
             if rows:
-                columns = TABLE_COLUMNS.get(table)
-                appender = (con.appender(table, columns=list(columns)) if columns
-                            else con.appender(table))
-                appender.append_rows(rows)
-                appender.flush()
+                _append(con, table, rows)
         con.commit()
     except BaseException:
         with contextlib.suppress(Exception):
             con.rollback()
         raise
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[Sequence[Any]]) -> None:
+    """Append ``rows`` to a TEMP staging table, then move them into ``table`` in one go."""
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall())
+    columns = TABLE_COLUMNS.get(table) or tuple(types)
+    stage_cols, select = [], []
+    for col in columns:
+        stage_type, convert = _STAGED_AS.get(types[col], (types[col], "{}"))
+        stage_cols.append(f'"{col}" {stage_type}')
+        select.append(convert.format(f'"{col}"'))
+    stage = f"ipfs_accel_stage_{table}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({', '.join(stage_cols)})")
+    appender = con.appender(stage)  # created in this transaction: a rollback drops it
+    appender.append_rows(rows)
+    appender.flush()
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(select)} FROM {stage}")
+    con.execute(f"DROP TABLE {stage}")

@@ -150,24 +150,44 @@ def _require(item: pytest.Item, device: AccelDevice) -> None:
                         f"{have:.1f} GiB)", "use a larger device or profile")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    marker = item.get_closest_marker("hardware")
-    if marker is None or "accel_device" in getattr(item, "fixturenames", ()):
-        return  # accel_device tests are checked by the fixture, per device
-    from pytest_ipfs_accelerate.hardware.detect import detect_hardware
-    from pytest_ipfs_accelerate.hardware.devices import from_info, matches_kind
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check the device of ``hardware``-marked items at setup (``accel_device`` ones are
+    checked by the fixture, per device). The check is registered only when such items
+    exist, so other suites pay nothing per test."""
+    from pytest_ipfs_accelerate.marks import NodeFacts
 
-    kinds, min_gb = _marker_kinds(marker)
-    real = [from_info(d) for d in detect_hardware().devices]
-    fitting = [d for d in real if matches_kind(d, kinds)]
-    if not fitting:
-        missing_backend(item.config, f"a {' or '.join(kinds)} device", _FIX_SELECT)
-    if min_gb is not None and not any((d.memory_bytes or 0) >= float(min_gb) * _GIB
-                                      for d in fitting):
-        largest = max((d.memory_bytes or 0) for d in fitting) / _GIB
-        missing_backend(item.config, f"a {' or '.join(kinds)} device with {min_gb} GiB "
-                        f"(largest here: {largest:.1f} GiB)", "use a larger device")
+    facts = NodeFacts()
+    gated = {item for item in items if "hardware" in facts.markers(item)
+             and "accel_device" not in getattr(item, "fixturenames", ())}
+    if gated and not config.pluginmanager.has_plugin(_GATE_NAME):
+        config.pluginmanager.register(_HardwareGate(gated), _GATE_NAME)
+
+
+_GATE_NAME = "ipfs_accel_hardware_gate"
+
+
+class _HardwareGate:
+    def __init__(self, items: set[pytest.Item]) -> None:
+        self.items = items
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item not in self.items:
+            return
+        from pytest_ipfs_accelerate.hardware.detect import detect_hardware
+        from pytest_ipfs_accelerate.hardware.devices import from_info, matches_kind
+
+        kinds, min_gb = _marker_kinds(item.get_closest_marker("hardware"))
+        real = [from_info(d) for d in detect_hardware().devices]
+        fitting = [d for d in real if matches_kind(d, kinds)]
+        if not fitting:
+            missing_backend(item.config, f"a {' or '.join(kinds)} device", _FIX_SELECT)
+        if min_gb is not None and not any((d.memory_bytes or 0) >= float(min_gb) * _GIB
+                                          for d in fitting):
+            largest = max((d.memory_bytes or 0) for d in fitting) / _GIB
+            missing_backend(item.config, f"a {' or '.join(kinds)} device with {min_gb} GiB "
+                            f"(largest here: {largest:.1f} GiB)", "use a larger device")
 
 
 # -- fixtures ---------------------------------------------------------------------------------

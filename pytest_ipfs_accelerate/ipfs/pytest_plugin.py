@@ -127,11 +127,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 # -- parametrization ------------------------------------------------------------------
 
-_NODE_FIXTURES = ("ipfs_node", "ipfs_client", "ipfs_api_addr", "ipfs_backend")
+_NODE_FIXTURES = frozenset(("ipfs_node", "ipfs_client", "ipfs_api_addr", "ipfs_backend"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if not any(f in metafunc.fixturenames for f in _NODE_FIXTURES):
+    if _NODE_FIXTURES.isdisjoint(metafunc.fixturenames):
         return
     marker = metafunc.definition.get_closest_marker("ipfs_backends")
     if marker is not None:

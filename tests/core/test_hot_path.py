@@ -1,0 +1,161 @@
+"""The per-test path stays lean: hook implementations, attribution, and the rows it writes.
+
+Speed itself is measured by ``harness/plugin_overhead``; these tests pin the structure
+that keeps it cheap, so that a new per-test hook shows up as a failing test.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.support import query, run_pytest
+
+PER_TEST_HOOKS = (
+    "pytest_runtest_protocol", "pytest_runtest_logstart", "pytest_runtest_setup",
+    "pytest_runtest_call", "pytest_runtest_teardown", "pytest_runtest_makereport",
+    "pytest_runtest_logreport", "pytest_runtest_logfinish",
+)
+
+# A conftest that lists, after the run, which of our plugins implement per-test hooks.
+HOOK_PROBE = f"""
+import json
+
+def _ours(impl):
+    plugin = impl.plugin
+    module = getattr(plugin, "__name__", None) or type(plugin).__module__
+    return module.startswith("pytest_ipfs_accelerate")
+
+def pytest_sessionfinish(session):
+    hooks = session.config.pluginmanager.hook
+    found = {{name: sorted(impl.plugin_name for impl in getattr(hooks, name).get_hookimpls()
+                           if _ours(impl))
+             for name in {PER_TEST_HOOKS!r}}}
+    with open("hooks.json", "w") as f:
+        json.dump({{k: v for k, v in found.items() if v}}, f)
+"""
+
+
+def _hooks(tmp_path, *args: str) -> dict[str, list[str]]:
+    (tmp_path / "conftest.py").write_text(HOOK_PROBE)
+    result = run_pytest(tmp_path, *args)
+    assert result.ret == 0, result.stdout + result.stderr
+    return json.loads((tmp_path / "hooks.json").read_text())
+
+
+def test_capture_adds_one_per_test_hook(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_a():\n    pass\n")
+    assert _hooks(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist") == {
+        "pytest_runtest_logreport": ["ipfs_accel_capture"]}
+
+
+def test_idle_plugin_adds_no_per_test_hook(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_a():\n    pass\n")
+    assert _hooks(tmp_path, "-p", "no:xdist") == {}
+
+
+def test_room_hooks_come_only_with_their_tests(tmp_path):
+    (tmp_path / "test_rooms.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.hardware("cpu")
+        def test_needs_cpu():
+            pass
+
+        def test_timed(benchmark):
+            benchmark(sum, [1, 2])
+    """))
+    hooks = _hooks(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert hooks == {
+        "pytest_runtest_setup": ["ipfs_accel_hardware_gate"],
+        "pytest_runtest_makereport": ["ipfs_accel_benchmark_fixtures"],
+        "pytest_runtest_logreport": ["ipfs_accel_capture"],
+    }
+
+
+def test_bad_threshold_marker_is_a_usage_error_before_any_test(tmp_path):
+    (tmp_path / "test_bad.py").write_text(textwrap.dedent("""
+        import pytest
+
+        def test_first():
+            pass
+
+        @pytest.mark.benchmark_threshold("fast")
+        def test_timed(accel_metric):
+            accel_metric("x", 1.0)
+    """))
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
+    assert "test_bad.py::test_timed" in result.stderr
+    assert "positive relative threshold" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "test_first" not in result.stdout  # nothing ran
+
+
+def test_operations_outside_tests_belong_to_the_session(tmp_path):
+    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+        import pytest
+        from pytest_ipfs_accelerate.operations import record_operation
+
+        def pytest_collection_finish(session):
+            record_operation(session.config, kind="ipfs", op="warmup", backend="simulated",
+                             is_simulated=True, duration_s=0.001)
+
+        @pytest.fixture
+        def node(request):
+            record_operation(request.config, kind="ipfs", op="add", backend="simulated",
+                             is_simulated=True, duration_s=0.002)
+    """))
+    (tmp_path / "test_ops.py").write_text(
+        "def test_first():\n    pass\n\ndef test_uses(node):\n    pass\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
+    assert result.ret == 0, result.stdout + result.stderr
+    assert query(result.db, "SELECT op, nodeid FROM operations ORDER BY op") == [
+        ("add", "test_ops.py::test_uses"), ("warmup", None)]
+
+
+def test_row_times_match_the_reports(tmp_path):
+    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+        import json
+
+        STARTS = {}
+
+        def pytest_runtest_logreport(report):
+            STARTS.setdefault(report.nodeid, {})[report.when] = [report.start, report.stop]
+
+        def pytest_sessionfinish(session):
+            with open("times.json", "w") as f:
+                json.dump(STARTS, f)
+    """))
+    (tmp_path / "test_t.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.slow
+        @pytest.mark.parametrize("x", [1, 2])
+        def test_p(x):
+            pass
+    """))
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 0, result.stdout + result.stderr
+    times = json.loads((tmp_path / "times.json").read_text())
+    rows = query(result.db, "SELECT nodeid, started_at, setup_started_at, call_finished_at, "
+                            "teardown_finished_at, markers, params, typeof(run_id) "
+                            "FROM test_results ORDER BY nodeid")
+    assert [r[0] for r in rows] == ["test_t.py::test_p[1]", "test_t.py::test_p[2]"]
+    for nodeid, started, setup_started, call_finished, finished, markers, params, kind in rows:
+        phases = times[nodeid]
+
+        def at(epoch: float) -> datetime:
+            return datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+        # epoch seconds staged as DOUBLE, converted by to_timestamp: within a microsecond
+        assert abs((started - at(phases["setup"][0])).total_seconds()) < 2e-6
+        assert abs((setup_started - at(phases["setup"][0])).total_seconds()) < 2e-6
+        assert abs((call_finished - at(phases["call"][1])).total_seconds()) < 2e-6
+        assert abs((finished - at(phases["teardown"][1])).total_seconds()) < 2e-6
+        assert markers == ["parametrize", "slow"]
+        assert json.loads(params) == {"x": int(nodeid[-2])}
+        assert kind == "UUID"
