@@ -2,7 +2,8 @@
 
 Each configuration runs in a fresh subprocess, alternating (plain, junitxml, db, plain,
 ...) so that machine noise hits all three alike; figures are medians of wall time *and*
-of the children's CPU time (user + system), and ratios are taken within one run. Idle
+of the children's CPU time (user + system), and each ratio is the median of the
+per-round ratios (a round's runs are seconds apart, so pairing them cancels slow drifts). Idle
 startup: the plugin installed but not enabled, against ``-p no:ipfs_accelerate``.
 
 Run as the harness suite (``python -m harness plugin_overhead``: every figure goes to the
@@ -92,7 +93,11 @@ class OverheadBench:
         return statistics.median(samples[config])
 
     def ratio(self, kind: str, config: str, baseline: str) -> float:
-        return self.median(kind, config) / self.median(kind, baseline)
+        """The median of the per-round ratios: each round's runs are seconds apart, so
+        pairing them cancels the machine's slower drifts (shared cores, clock changes)."""
+        samples = self.wall if kind == "wall" else self.cpu
+        return statistics.median(
+            a / b for a, b in zip(samples[config], samples[baseline], strict=True))
 
     def figures(self, configs: tuple[str, ...], ratios: dict[str, tuple[str, str]],
                 ) -> list[Figure]:

@@ -87,22 +87,24 @@ class CaptureSession:
         self.report_error: str | None = None
         self.run_row: dict[str, Any] = {}
         self.spooled: Path | None = None
+        self.start_error: str | None = None
+        self._started = False
         #: Called with every teardown report (the rooms' payloads ride on those).
         self.teardown_handlers: list[Callable[[pytest.TestReport], None]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
-        """Write the run row (creating or upgrading the DB); ``pytest.UsageError`` on bad input.
+        """Start writing the run row (creating or upgrading the DB) in the background.
 
-        With ``[db] connection = "per-flush"`` (default) the DB file is open only
-        while a flush writes, so other processes can use it during the run. A DB
-        still locked after ``lock_timeout_s`` does not stop the run: the rows wait
-        for the next flush (and, at the end, for a spool file).
+        :meth:`ensure_started` waits for it (before the first test runs) and turns bad
+        input into ``pytest.UsageError``. With ``[db] connection = "per-flush"``
+        (default) the DB file is open only while a flush writes, so other processes can
+        use it during the run. A DB still locked after ``lock_timeout_s`` does not stop
+        the run: the rows wait for the next flush (and, at the end, for a spool file).
         """
         from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
         from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
-        from pytest_ipfs_accelerate.errors import DatabaseError
 
         self.writer = BufferedWriter(
             self.db_path, connection=self.connection,
@@ -140,12 +142,22 @@ class CaptureSession:
                 _str_or_none(h.get("driver_version")), _str_or_none(h.get("runtime_version")),
                 bool(h.get("is_simulated", False)), to_json(h.get("extra")),
             ))
+        self.writer.start_in_background()
+
+    def ensure_started(self) -> None:
+        """Wait until the DB is ready (see :meth:`open`); ``pytest.UsageError`` on bad input."""
+        from pytest_ipfs_accelerate.errors import DatabaseError
+
+        if self.writer is None or self._started:
+            return
         try:
-            self.writer.start()
+            self.writer.wait_started()
         except DatabaseError as exc:
             self.writer.discard()
             self.writer = None
-            raise pytest.UsageError(f"--ipfs-accel-db: {exc}") from None
+            self.start_error = f"--ipfs-accel-db: {exc}"
+            raise pytest.UsageError(self.start_error) from None
+        self._started = True
 
     def close(self) -> None:
         if self.writer is not None:
@@ -204,7 +216,16 @@ class CaptureSession:
                     del attrs[name]
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """The DB must be ready (or refused) before the first test runs."""
+        self.ensure_started()
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        try:
+            self.ensure_started()  # collection may have ended the session early
+        except pytest.UsageError:
+            return  # said in the terminal summary
         if self.writer is None:
             return
         for waiting in self.done.values():
@@ -228,6 +249,9 @@ class CaptureSession:
 
         tr = terminalreporter
         tr.write_sep("=", "ipfs-accelerate results")
+        if self.start_error is not None:
+            tr.write_line(f"nothing recorded: {self.start_error}", red=True)
+            return
         if self.spooled is not None:
             tr.write_line(f"results DB {self.db_path} stayed locked: the rows not yet written "
                           f"were spooled to {self.spooled}; the next session on that DB, or "

@@ -111,6 +111,9 @@ class BufferedWriter:
         self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
         self._prepared = self._con is not None
         self._attached = False  # the results DB is attached to self._con (path targets)
+        self._starter: threading.Thread | None = None
+        self._started = False
+        self._start_error: BaseException | None = None
         self._lock = threading.RLock()  # guards the buffers
         self._io = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
@@ -177,12 +180,38 @@ class BufferedWriter:
             self._failed(exc)
             return False
 
+    def start_in_background(self) -> None:
+        """Run :meth:`start` on a thread of its own: importing duckdb and creating or
+        upgrading the DB take a few hundred ms, which can overlap pytest's collection.
+        :meth:`wait_started` returns its result or raises its error."""
+        def run() -> None:
+            try:
+                self._started = self.start()
+            except BaseException as exc:  # handed to wait_started
+                self._start_error = exc
+
+        self._starter = threading.Thread(target=run, name="ipfs-accel-start", daemon=True)
+        self._starter.start()
+
+    def wait_started(self) -> bool:
+        """Wait for :meth:`start_in_background`; its result, or its error raised here."""
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
+        if self._start_error is not None:
+            error, self._start_error = self._start_error, None
+            raise error
+        return self._started
+
     def flush(self, *, wait: bool = True) -> bool:
         """Write every buffered row in one transaction; False (rows kept) if it failed."""
         return self._flush(wait=wait, strict=False)
 
     def finish(self) -> Path | None:
-        """Final flush; rows that still cannot be written go to a spool file (returned)."""
+        """Final flush; rows that still cannot be written go to a spool file (returned).
+
+        The DB stays attached (and locked) from here until ``close()``.
+        """
         self._stop.set()
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -272,7 +301,9 @@ class BufferedWriter:
         try:
             yield con
         finally:
-            if self.connection_policy != "hold":
+            # After finish() the session's last reads (its report) follow at once: stay
+            # attached until close() rather than attach again for them.
+            if self.connection_policy != "hold" and not self._stop.is_set():
                 self._detach()
 
     def _attach(self) -> duckdb.DuckDBPyConnection:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from pytest_ipfs_accelerate.report.html_page import render_html
 from pytest_ipfs_accelerate.report.model import OUTCOMES, RunReport, split_simulated
 from pytest_ipfs_accelerate.report.text import (
     fmt_bytes,
@@ -22,6 +21,13 @@ __all__ = ["FORMATS", "fmt_bytes", "fmt_seconds", "format_for_path", "render",
            "render_html", "render_json", "render_markdown", "render_terminal", "write_report"]
 
 FORMATS = ("md", "html", "json")
+
+
+def render_html(report: RunReport) -> str:
+    """A self-contained HTML page (``report.html_page``, loaded only when asked for)."""
+    from pytest_ipfs_accelerate.report.html_page import render_html as page
+
+    return page(report)
 
 
 def counts_line(report: RunReport) -> str:

@@ -6,7 +6,8 @@ import pytest
 
 from tests.support import query, run_pytest
 
-ONE_TEST = "def test_one():\n    pass\n"
+# Leaves a file behind when it runs: a refused DB must stop the run before any test.
+ONE_TEST = "import pathlib\n\ndef test_one():\n    pathlib.Path('ran').touch()\n"
 
 
 def _usage_error(result) -> str:
@@ -46,6 +47,7 @@ def test_not_a_duckdb_file_is_left_unchanged(suite):
     err = _usage_error(run_pytest(suite, "--ipfs-accel-db", "r.duckdb"))
     assert "not a DuckDB database file" in err and "left unchanged" in err
     assert bogus.read_bytes() == before
+    assert not (suite / "ran").exists()
 
 
 def test_foreign_duckdb_file_is_left_unchanged(suite):
