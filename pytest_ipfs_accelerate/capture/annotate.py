@@ -51,8 +51,10 @@ class ItemAnnotator:
     def annotate(self, report: pytest.TestReport, nodeid: str) -> None:
         """Attach this phase's operations, the identity (setup) and the attachers' data
         (teardown) to ``report`` (of the item ``nodeid``)."""
-        if self.ops.ops:
-            report.ipfs_accel_ops = self.ops.drain()  # type: ignore[attr-defined]
+        if self.ops.ops:  # on an xdist controller, next to the worker's own operations
+            ops = self.ops.drain()
+            shipped = report.__dict__.get("ipfs_accel_ops")
+            report.ipfs_accel_ops = shipped + ops if shipped else ops  # type: ignore[attr-defined]
         item = self.items.get(nodeid)
         if item is None:  # not collected by this session (a plugin's own item): as is
             return

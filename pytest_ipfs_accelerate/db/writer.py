@@ -452,7 +452,8 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[Sequence[Any]
     """Append ``rows`` to a TEMP staging table, then move them into ``table`` in one go."""
     types = dict(con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        "WHERE table_catalog = current_database() AND table_schema = 'main' "
+        "AND table_name = ? ORDER BY ordinal_position",
         [table]).fetchall())
     columns = TABLE_COLUMNS.get(table) or tuple(types)
     stage_cols, select = [], []

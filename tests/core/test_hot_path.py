@@ -159,3 +159,20 @@ def test_row_times_match_the_reports(tmp_path):
         assert markers == ["parametrize", "slow"]
         assert json.loads(params) == {"x": int(nodeid[-2])}
         assert kind == "UUID"
+
+
+def test_controller_operations_join_the_workers_not_replace_them():
+    from types import SimpleNamespace
+
+    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
+    from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
+
+    ops = OperationBuffer()
+    ops.add_operation(kind="ipfs", op="add", backend="simulated", is_simulated=True,
+                      duration_s=0.001)
+    annotator = ItemAnnotator(SimpleNamespace(), ops)  # type: ignore[arg-type]
+    shipped = [{"op": "cat", "nodeid": "t.py::test_w"}]
+    report = SimpleNamespace(when="call", outcome="passed", ipfs_accel_ops=list(shipped))
+    annotator.annotate(report, "t.py::test_w")  # type: ignore[arg-type]
+    assert [o["op"] for o in report.ipfs_accel_ops] == ["cat", "add"]
+    assert ops.ops == []
