@@ -23,7 +23,7 @@ class OperationBuffer:
     def add_operation(self, **fields: Any) -> None:
         now = time.time()
         fields["started_at"] = now - float(fields["duration_s"])
-        fields["nodeid"] = current_nodeid(self.outer_test)  # None outside tests: a session-level operation
+        fields["nodeid"] = current_nodeid(self.outer_test)  # None: session-level
         fields["worker_id"] = self.worker_id
         self.ops.append(fields)
 

@@ -448,24 +448,37 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
         raise
 
 
+#: table -> (CREATE TEMP TABLE body, INSERT column list, SELECT list). Every DB the
+#: writer appends to is at this package's schema (ensure_schema runs first), so the
+#: statements are worked out once per process, not queried at every flush.
+_STAGE_SQL: dict[str, tuple[str, str, str]] = {}
+
+
+def _stage_sql(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str, str]:
+    sql = _STAGE_SQL.get(table)
+    if sql is None:
+        types = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall())
+        columns = TABLE_COLUMNS.get(table) or tuple(types)
+        stage_cols, select = [], []
+        for col in columns:
+            stage_type, convert = _STAGED_AS.get(types[col], (types[col], "{}"))
+            stage_cols.append(f'"{col}" {stage_type}')
+            select.append(convert.format(f'"{col}"'))
+        sql = _STAGE_SQL[table] = (", ".join(stage_cols), ", ".join(columns), ", ".join(select))
+    return sql
+
+
 def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[Sequence[Any]]) -> None:
     """Append ``rows`` to a TEMP staging table, then move them into ``table`` in one go."""
-    types = dict(con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = 'main' "
-        "AND table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall())
-    columns = TABLE_COLUMNS.get(table) or tuple(types)
-    stage_cols, select = [], []
-    for col in columns:
-        stage_type, convert = _STAGED_AS.get(types[col], (types[col], "{}"))
-        stage_cols.append(f'"{col}" {stage_type}')
-        select.append(convert.format(f'"{col}"'))
+    stage_cols, columns, select = _stage_sql(con, table)
     stage = f"ipfs_accel_stage_{table}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({', '.join(stage_cols)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({stage_cols})")
     appender = con.appender(stage)  # created in this transaction: a rollback drops it
     appender.append_rows(rows)
     appender.flush()
-    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"SELECT {', '.join(select)} FROM {stage}")
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {stage}")
     con.execute(f"DROP TABLE {stage}")
