@@ -24,12 +24,17 @@ _SESSION_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    import importlib
+
     from pytest_ipfs_accelerate import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
     for name in ROOM_PLUGINS:
-        if not pluginmanager.has_plugin(name):
-            pluginmanager.import_plugin(name)
+        # A plain import, not ``import_plugin``: that would route the module through
+        # pytest's assertion-rewriting loader (it unmarshals the cached code from a file
+        # object, ~8x slower), and the rooms assert nothing users need explained.
+        if not pluginmanager.has_plugin(name) and not pluginmanager.is_blocked(name):
+            pluginmanager.register(importlib.import_module(name), name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

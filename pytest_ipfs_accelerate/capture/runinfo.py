@@ -17,25 +17,39 @@ from pytest_ipfs_accelerate import __version__
 
 
 def git_facts(cwd: str | os.PathLike[str]) -> dict[str, Any]:
-    """Commit, branch and dirty flag of the checkout at ``cwd`` (Nones outside git)."""
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                                 timeout=10, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
+    """Commit, branch and dirty flag of the checkout at ``cwd`` (Nones outside git).
 
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
+    One ``git status --porcelain=v2 --branch`` gives all three (a process, not three).
+    """
+    none = {"git_commit": None, "git_branch": None, "git_dirty": None}
+    try:
+        out = subprocess.run(["git", "status", "--porcelain=v2", "--branch",
+                              "--untracked-files=no"], cwd=cwd, capture_output=True,
+                             text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return none
+    if out.returncode != 0:
+        return none
+    return parse_git_status(out.stdout)
+
+
+def parse_git_status(text: str) -> dict[str, Any]:
+    """The facts in ``git status --porcelain=v2 --branch`` output (no commit yet: Nones)."""
+    headers: dict[str, str] = {}
+    dirty = False
+    for line in text.splitlines():
+        if line.startswith("# "):
+            key, _, value = line[2:].partition(" ")
+            headers[key] = value
+        elif line:
+            dirty = True
+    commit = headers.get("branch.oid")
+    if not commit or commit == "(initial)":
         return {"git_commit": None, "git_branch": None, "git_dirty": None}
-    branch = git("rev-parse", "--abbrev-ref", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {
-        "git_commit": commit,
-        "git_branch": None if branch in (None, "HEAD") else branch,
-        "git_dirty": None if status is None else bool(status),
-    }
+    branch = headers.get("branch.head")
+    return {"git_commit": commit,
+            "git_branch": None if branch in (None, "(detached)") else branch,
+            "git_dirty": dirty}
 
 
 def ci_facts(env: Mapping[str, str]) -> dict[str, str | None]:
@@ -104,7 +118,8 @@ def hardware_fingerprint(cpu: str, cores: int | None, ram: int | None,
 
 
 def run_facts(rootdir: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """All per-run facts except times, status, args and tags (the session adds those)."""
+    """All per-run facts except git (:func:`git_facts`, a subprocess: the session asks
+    for it on its start-up thread), times, status, args and tags."""
     env = os.environ if env is None else env
     import pytest
 
@@ -126,7 +141,6 @@ def run_facts(rootdir: str | os.PathLike[str], env: Mapping[str, str] | None = N
         "platform": platform.platform(),
         "pytest_version": pytest.__version__,
         "plugin_version": __version__,
-        **git_facts(rootdir),
         **ci_facts(env),
         "tox_env": env.get("TOX_ENV_NAME") or None,
         "cpu_model": cpu,

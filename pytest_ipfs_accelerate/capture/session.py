@@ -24,7 +24,7 @@ from pytest_ipfs_accelerate.capture.records import (
     ts,
     worker_of,
 )
-from pytest_ipfs_accelerate.capture.runinfo import run_facts
+from pytest_ipfs_accelerate.capture.runinfo import git_facts, run_facts
 
 if TYPE_CHECKING:
     from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
@@ -131,6 +131,7 @@ class CaptureSession:
             "schema_version": SCHEMA_VERSION,
             "extra": to_json(extra) if extra else None,
         }
+        values.update(git_commit=None, git_branch=None, git_dirty=None)
         self.run_row = {c: values[c] for c in RUN_COLUMNS}
         self.writer.put("runs", self.run_row)
         for key, value in self.tags.items():
@@ -142,7 +143,12 @@ class CaptureSession:
                 _str_or_none(h.get("driver_version")), _str_or_none(h.get("runtime_version")),
                 bool(h.get("is_simulated", False)), to_json(h.get("extra")),
             ))
-        self.writer.start_in_background()
+        self.writer.start_in_background(prepare=self._add_git_facts)
+
+    def _add_git_facts(self) -> None:
+        """On the writer's start-up thread: ``git status`` can take a while in a big
+        checkout, and collection need not wait for it."""
+        self.update_run(**git_facts(self.config.rootpath))
 
     def ensure_started(self) -> None:
         """Wait until the DB is ready (see :meth:`open`); ``pytest.UsageError`` on bad input."""

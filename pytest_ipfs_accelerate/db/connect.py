@@ -59,9 +59,10 @@ def connect_with_retry(
     rng: random.Random | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that waits out another process's lock, then raises our error."""
-    import duckdb
+    from pytest_ipfs_accelerate.db.engine import engine
 
-    return _retry_on_lock(lambda: duckdb.connect(str(path), read_only=read_only), path,
+    connect = engine().connect
+    return _retry_on_lock(lambda: connect(str(path), read_only=read_only), path,
                           lock_timeout_s, rng)
 
 
@@ -106,15 +107,16 @@ def _retry_on_lock(open_once: Callable[[], T], path: Path, lock_timeout_s: float
     Waits grow exponentially from 5 ms to 0.5 s, each scaled by a random factor
     (0.5-1.5, "jitter") so that writers that collided do not retry in lockstep.
     """
-    import duckdb
+    from pytest_ipfs_accelerate.db.engine import engine
 
+    error = engine().Error
     rand = rng or random
     deadline = time.monotonic() + max(lock_timeout_s, 0.0)
     delay = 0.005
     while True:
         try:
             return open_once()
-        except duckdb.Error as exc:
+        except error as exc:
             left = deadline - time.monotonic()
             if is_lock_error(exc) and left > 0:
                 time.sleep(min(delay * rand.uniform(0.5, 1.5), left))

@@ -41,7 +41,7 @@ import threading
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,12 +180,15 @@ class BufferedWriter:
             self._failed(exc)
             return False
 
-    def start_in_background(self) -> None:
+    def start_in_background(self, prepare: Callable[[], None] | None = None) -> None:
         """Run :meth:`start` on a thread of its own: importing duckdb and creating or
         upgrading the DB take a few hundred ms, which can overlap pytest's collection.
+        ``prepare`` runs first on that thread (e.g. slow facts for the first rows).
         :meth:`wait_started` returns its result or raises its error."""
         def run() -> None:
             try:
+                if prepare is not None:
+                    prepare()
                 self._started = self.start()
             except BaseException as exc:  # handed to wait_started
                 self._start_error = exc
@@ -311,14 +314,13 @@ class BufferedWriter:
         ``connect.attach_database``: far cheaper than a connection per flush)."""
         if self._attached:
             return self._con
-        import duckdb
-
         from pytest_ipfs_accelerate.db.connect import attach_database
+        from pytest_ipfs_accelerate.db.engine import engine
 
         assert self.path is not None
         started = time.perf_counter()
         if self._con is None:
-            self._con = duckdb.connect(":memory:")
+            self._con = engine().connect(":memory:")
         attach_database(self._con, self.path, lock_timeout_s=self.lock_timeout_s,
                         migrate=not self._prepared)
         self._attached = True

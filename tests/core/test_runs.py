@@ -139,3 +139,31 @@ def test_report_file_formats(tmp_path, suffix):
         assert "broken &lt;b&gt;" in text and "broken <b>" not in text
     else:
         assert "| passed | 1 |" in text and "`test_two.py::test_bad`" in text
+
+
+@pytest.mark.parametrize(("text", "facts"), [
+    ("# branch.oid abc123\n# branch.head main\n# branch.upstream origin/main\n"
+     "# branch.ab +0 -0\n", ("abc123", "main", False)),
+    ("# branch.oid abc123\n# branch.head (detached)\n1 .M N... 100644 100644 100644 a b x.py\n",
+     ("abc123", None, True)),
+    ("# branch.oid (initial)\n# branch.head main\n", (None, None, None)),
+    ("", (None, None, None)),
+])
+def test_parse_git_status(text, facts):
+    from pytest_ipfs_accelerate.capture.runinfo import parse_git_status
+
+    got = parse_git_status(text)
+    assert (got["git_commit"], got["git_branch"], got["git_dirty"]) == facts
+
+
+def test_git_facts_of_a_real_checkout(tmp_path):
+    from pytest_ipfs_accelerate.capture.runinfo import git_facts
+
+    assert git_facts(tmp_path) == {"git_commit": None, "git_branch": None, "git_dirty": None}
+    _git_repo(tmp_path)
+    (tmp_path / "a.txt").write_text("a")
+    subprocess.run(["git", "add", "a.txt"], cwd=tmp_path, check=True)
+    facts = git_facts(tmp_path)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert facts == {"git_commit": head, "git_branch": "main", "git_dirty": True}

@@ -84,3 +84,26 @@ def test_db_without_duckdb_is_a_usage_error(tmp_path):
     assert "the duckdb package is not installed" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r.duckdb").exists()
+
+
+LOADED_AT_EXIT = """
+import json, sys
+import pytest
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    names = ("duckdb", "_duckdb", "pytest_ipfs_accelerate.analysis")
+    with open("loaded.json", "w") as f:
+        json.dump([m for m in names if m in sys.modules], f)
+"""
+
+
+def test_capture_loads_only_what_it_uses(tmp_path):
+    """A capture run needs DuckDB's engine, not the ``duckdb`` package's Python relation
+    layer (~120 ms to import), nor the analysis package when no benchmark ran."""
+    pytest.importorskip("_duckdb")  # duckdb >= 1.4; older ones are one module
+    (tmp_path / "conftest.py").write_text(LOADED_AT_EXIT)
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
+    assert result.ret == 0, result.stdout + result.stderr
+    assert "outcomes: 1 passed" in result.stdout
+    assert (tmp_path / "loaded.json").read_text() == '["_duckdb"]'
