@@ -12,6 +12,7 @@ results DB) or alone: ``python -m harness.plugin_overhead [--tests N] [--repeats
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +33,25 @@ IDLE_CONFIGS = ("disabled_plugin", "installed_idle")
 
 BUDGET_DB_VS_PLAIN = 1.10
 BUDGET_IDLE_VS_DISABLED = 1.03
+
+
+#: Rounds below this give no interval worth printing.
+MIN_ROUNDS_FOR_INTERVAL = 5
+
+
+def bootstrap_median_interval(values: list[float], *, level: float = 0.90,
+                              resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """The ``level`` percentile interval of the median of ``values``, by bootstrap."""
+    rng = random.Random(seed)
+    n = len(values)
+    medians = sorted(statistics.median(rng.choices(values, k=n)) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return medians[int(tail * (resamples - 1))], medians[int((1 - tail) * (resamples - 1))]
+
+
+def paired_ratio(samples: list[float], baseline: list[float]) -> float:
+    """The median of per-round ratios ``samples[i] / baseline[i]`` (see ``OverheadBench.ratio``)."""
+    return statistics.median(a / b for a, b in zip(samples, baseline, strict=True))
 
 
 def make_suite(path: Path, n_tests: int) -> None:
@@ -92,12 +112,20 @@ class OverheadBench:
         samples = self.wall if kind == "wall" else self.cpu
         return statistics.median(samples[config])
 
+    def paired_ratios(self, kind: str, config: str, baseline: str) -> list[float]:
+        samples = self.wall if kind == "wall" else self.cpu
+        return [a / b for a, b in zip(samples[config], samples[baseline], strict=True)]
+
     def ratio(self, kind: str, config: str, baseline: str) -> float:
         """The median of the per-round ratios: each round's runs are seconds apart, so
         pairing them cancels the machine's slower drifts (shared cores, clock changes)."""
         samples = self.wall if kind == "wall" else self.cpu
-        return statistics.median(
-            a / b for a, b in zip(samples[config], samples[baseline], strict=True))
+        return paired_ratio(samples[config], samples[baseline])
+
+    def ratio_interval(self, kind: str, config: str, baseline: str) -> tuple[float, float]:
+        """A 90% bootstrap interval of :meth:`ratio` (percentiles of the median of resampled
+        rounds; seeded, so the same samples give the same interval)."""
+        return bootstrap_median_interval(self.paired_ratios(kind, config, baseline))
 
     def figures(self, configs: tuple[str, ...], ratios: dict[str, tuple[str, str]],
                 ) -> list[Figure]:
@@ -105,8 +133,12 @@ class OverheadBench:
         out = [Figure("rounds", len(self.wall[configs[0]]), "count")]
         for kind in ("wall", "cpu"):
             out += [Figure(f"{kind}_median_s_{c}", self.median(kind, c), "s") for c in configs]
-            out += [Figure(f"{name}_{kind}", self.ratio(kind, num, den), "ratio")
-                    for name, (num, den) in ratios.items()]
+            for name, (num, den) in ratios.items():
+                out.append(Figure(f"{name}_{kind}", self.ratio(kind, num, den), "ratio"))
+                if len(self.wall[num]) >= MIN_ROUNDS_FOR_INTERVAL:
+                    low, high = self.ratio_interval(kind, num, den)
+                    out += [Figure(f"{name}_{kind}_ci90_low", low, "ratio"),
+                            Figure(f"{name}_{kind}_ci90_high", high, "ratio")]
         return out
 
     def capture_figures(self) -> list[Figure]:

@@ -2,7 +2,7 @@
 
 Configurations run alternating in fresh subprocesses (plain pytest, then each writer
 setting), several rounds; the figures are medians of wall time and of the children's
-CPU time, ratios within one run. Also times the bare per-flush cost (open, append,
+CPU time; each ratio is the median of the per-round ratios. Also times the bare per-flush cost (open, append,
 commit, close) on a DB that already holds ``--db-rows`` results.
 
     python -m harness.reliability.writer_overhead [--tests 10000] [--repeats 3] [--json OUT]
@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from harness.child_timing import python_cmd, run_timed
-from harness.plugin_overhead import make_suite
+from harness.plugin_overhead import make_suite, paired_ratio
 
 BASE = python_cmd("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
                   "-p", "no:benchmark", "-p", "no:xdist", "-p", "no:rerunfailures",
@@ -65,8 +65,8 @@ def measure_runs(n_tests: int, repeats: int) -> dict[str, object]:
     for kind, samples in (("wall", wall), ("cpu", cpu)):
         med = {k: statistics.median(v) for k, v in samples.items()}
         out[f"{kind}_median_s"] = med
-        out[f"{kind}_ratio_vs_plain"] = {k: med[k] / med["plain"] for k in CONFIGS
-                                         if k != "plain"}
+        out[f"{kind}_ratio_vs_plain"] = {k: paired_ratio(samples[k], samples["plain"])
+                                         for k in CONFIGS if k != "plain"}
     return out
 
 

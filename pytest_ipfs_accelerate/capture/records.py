@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from pytest_ipfs_accelerate.db.schema import LIST_SEPARATOR
 from pytest_ipfs_accelerate.marks import NodeFacts
 
 FAILED_OUTCOMES = frozenset({"failed", "error"})
@@ -251,8 +252,8 @@ class ItemRecord:
         return (
             run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
             ident["param_id"], to_json(params) if params is not None else None,
-            tuple(markers) if isinstance(markers, list) else markers,  # a tuple of str: the
-            outcome, duration, start, stop,  # GC untracks rows of atoms while they wait
+            LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
+            outcome, duration, start, stop,
             *phase_cols,
             longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
             stdout, stderr, log,

@@ -2,8 +2,9 @@
 
 Rows go in through ``add(table, row)`` as tuples in the table's column order
 (``schema.TABLE_COLUMNS``; a table not listed there takes all its columns in DDL
-order), with timestamps as epoch seconds (``time.time()``) and UUIDs as ``UUID``
-or text. Keyed rows that change over a run (the ``runs`` row) go through
+order), with timestamps as epoch seconds (``time.time()``), UUIDs as ``UUID``
+or text, and lists of text as one string, the items joined by
+``schema.LIST_SEPARATOR`` (an empty list in the Appender costs ~1.4 us; a string, ~0.2). Keyed rows that change over a run (the ``runs`` row) go through
 ``put(table, row)``, which keeps only the latest version until it is written; its
 values are bound as SQL parameters.
 
@@ -45,7 +46,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+from pytest_ipfs_accelerate.db.schema import LIST_SEPARATOR, TABLE_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
@@ -428,6 +429,8 @@ _STAGED_AS = {
     "TIMESTAMP WITH TIME ZONE": ("DOUBLE", "to_timestamp({})"),
     "UUID": ("VARCHAR", "CAST({} AS UUID)"),
     "JSON": ("VARCHAR", "CAST({} AS JSON)"),
+    "VARCHAR[]": ("VARCHAR", "CASE WHEN {0} = '' THEN []::VARCHAR[] "
+                             f"ELSE string_split({{0}}, chr({ord(LIST_SEPARATOR)})) END"),
 }
 
 

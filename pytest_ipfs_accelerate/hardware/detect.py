@@ -312,8 +312,25 @@ def accelerator_evidence() -> str | None:
 
 
 def _installed_version(dist: str) -> str | None:
+    """The installed version of the distribution that provides the package ``dist``.
+
+    ``importlib.metadata.version`` reads an index of every distribution on ``sys.path``
+    (~8 ms in this project's environment); pip puts ``<name>-<version>.dist-info`` beside
+    the package, so look there first.
+    """
+    import importlib.util
     from importlib import metadata
 
+    try:
+        spec = importlib.util.find_spec(dist)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        return None
+    for info in Path(spec.origin).parent.parent.glob(f"{dist}-*.dist-info"):
+        version = info.name[len(dist) + 1:-len(".dist-info")]
+        if version and (info / "METADATA").is_file():
+            return version
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

@@ -159,6 +159,7 @@ def test_identity_params_markers_class(outcome_rows):
     assert json.loads(one["params"]) == {"x": 1}
     assert "parametrize" in one["markers"]
     assert rows["test_suite.py::test_props"]["markers"] == ["tag_me"]
+    assert rows["test_suite.py::test_pass"]["markers"] == []  # no markers: empty, not NULL
     method = rows["test_suite.py::TestGroup::test_method"]
     assert (method["class_name"], method["function"], method["file"]) == (
         "TestGroup", "test_method", "test_suite.py")

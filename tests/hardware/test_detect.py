@@ -191,3 +191,18 @@ def test_cli_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["devices"][0]["device"] == "cpu"
     assert [d["device"] for d in data["simulated"]] == ["cuda:0", "cuda:1"]
     assert all(d["is_simulated"] for d in data["simulated"])
+
+
+def test_installed_version_reads_the_dist_info_beside_the_package(tmp_path, monkeypatch):
+    from pytest_ipfs_accelerate.hardware.detect import _installed_version
+
+    pkg = tmp_path / "fakepkg_ipfs_accel"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise RuntimeError('must not be imported')\n")
+    info = tmp_path / "fakepkg_ipfs_accel-1.2.3+cpu.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakepkg_ipfs_accel\n"
+                                   "Version: 1.2.3+cpu\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _installed_version("fakepkg_ipfs_accel") == "1.2.3+cpu"
+    assert _installed_version("no_such_package_ipfs_accel") is None

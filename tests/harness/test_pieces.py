@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import statistics
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,21 @@ def test_run_timed_measures_the_child_and_rejects_a_bad_exit() -> None:
     assert timing.wall_s > 0 and timing.cpu_s > 0
     with pytest.raises(ChildFailedError, match="exited 3"):
         run_timed(python_cmd("-c", "raise SystemExit(3)"))
+
+
+def test_bootstrap_median_interval_brackets_the_median_and_is_seeded() -> None:
+    from harness.plugin_overhead import bootstrap_median_interval
+
+    values = [1.02, 0.97, 1.10, 1.04, 1.31, 0.99, 1.05, 1.01, 1.08]
+    low, high = bootstrap_median_interval(values)
+    assert min(values) <= low <= statistics.median(values) <= high <= max(values)
+    assert (low, high) == bootstrap_median_interval(values)  # same samples, same interval
+    assert bootstrap_median_interval([1.0] * 5) == (1.0, 1.0)
+
+
+def test_instruction_counts_extrapolate_fixed_plus_per_test() -> None:
+    from harness.plugin_overhead.instructions import Counts
+
+    c = Counts(one=1_500, many=2_499 + 1_500, many_tests=1000)  # 2.5 per test after the first
+    assert c.per_test == pytest.approx(2.5015, rel=1e-3)
+    assert c.at(1) == 1_500 and c.at(1000) == pytest.approx(3_999)
