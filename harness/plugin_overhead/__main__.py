@@ -27,12 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions under cachegrind (needs valgrind; "
                              "about 5 minutes)")
+    parser.add_argument("--instr-tests", type=int, default=1000, metavar="M",
+                        help="tests in the larger suite counted under cachegrind (1000); "
+                             "more tests, less weight on one-off events such as a full GC")
     parser.add_argument("--timed", action=argparse.BooleanOptionalAction, default=True,
                         help="run the timed rounds (default; --no-timed: instructions only)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    if args.tests < 1 or args.repeats < 1:
-        parser.error("--tests and --repeats must be at least 1")
+    if args.tests < 1 or args.repeats < 1 or args.instr_tests < 2:
+        parser.error("--tests and --repeats must be at least 1, --instr-tests at least 2")
     if args.instructions and not valgrind_available():
         parser.error("--instructions needs valgrind on PATH (apt-get install valgrind)")
     figures: list[Figure] = []
@@ -47,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
               "disabled)")
         print(_table(idle))
     if args.instructions:
-        instr = instruction_figures(args.tests)
+        instr = instruction_figures(args.tests, args.instr_tests)
         figures += instr
-        print(f"instructions under cachegrind (1- and 1000-test suites, extrapolated to "
-              f"{args.tests} tests)")
+        print(f"instructions under cachegrind (1- and {args.instr_tests}-test suites, "
+              f"extrapolated to {args.tests} tests)")
         print(_table(instr))
     print(f"goal: --ipfs-accel-db <= {BUDGET_DB_VS_PLAIN}x plain, and below --junitxml")
     if args.json:

@@ -109,6 +109,16 @@ def ram_bytes() -> int | None:
         return None
 
 
+def platform_string() -> str:
+    """``platform.platform()``, without the ``uname -p`` subprocess it starts on Linux for
+    a field that is "unknown" there and dropped from the result anyway."""
+    if not sys.platform.startswith("linux"):
+        return platform.platform()
+    u = os.uname()
+    libc, version = platform.libc_ver()
+    return "-".join(p for p in (u.sysname, u.release, u.machine, "with", libc + version) if p)
+
+
 def hardware_fingerprint(cpu: str, cores: int | None, ram: int | None,
                          devices: list[str] | None = None) -> str:
     """A short stable id for "the same machine": CPU model, cores, RAM (GiB), devices."""
@@ -138,7 +148,7 @@ def run_facts(rootdir: str | os.PathLike[str], env: Mapping[str, str] | None = N
         "pid": os.getpid(),
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "platform": platform.platform(),
+        "platform": platform_string(),
         "pytest_version": pytest.__version__,
         "plugin_version": __version__,
         **ci_facts(env),

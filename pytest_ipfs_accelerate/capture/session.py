@@ -306,7 +306,8 @@ class CaptureSession:
                 limits = (Limits(slowest=self.slowest) if self.report_path is not None
                           else Limits.summary(self.slowest))
                 self.report = build_run_report(con, self.run_id, limits=limits,
-                                               config=self.config, db_path=str(self.db_path))
+                                               config=self.config, db_path=str(self.db_path),
+                                               written=self.writer.tables_written)
         except Exception as exc:  # the data is safe; only the summary failed
             self.report_error = f"{type(exc).__name__}: {exc}"
             return

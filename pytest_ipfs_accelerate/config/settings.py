@@ -13,11 +13,6 @@ from pytest_ipfs_accelerate.config.schema import ENDPOINT_FIELDS, SCHEMA, Field
 from pytest_ipfs_accelerate.config.validate import check_value, did_you_mean, validate_data
 from pytest_ipfs_accelerate.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILENAME = "ipfs_accelerate.toml"
 ENV_PREFIX = "IPFS_ACCEL_"
 REDACTED = "***"
@@ -198,7 +193,14 @@ _MISSING = object()
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error names the file, line and column."""
+    """Parse a TOML file; a syntax error names the file, line and column.
+
+    tomllib is imported here, not at the top: most runs have no config file to read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -121,6 +121,9 @@ class BufferedWriter:
         self._wake = threading.Event()  # rows reached flush_rows: flush now
         self._thread: threading.Thread | None = None
         self.rows_written = 0
+        #: Tables that got rows (or keyed rows) from this writer: whatever else a reader
+        #: looks up for this run is empty (the session's report skips those queries).
+        self.tables_written: set[str] = set()
         self.flushes = 0
         self.failed_flushes = 0
         self.open_seconds = 0.0  # time spent opening/closing the DB file (per-flush cost)
@@ -267,7 +270,10 @@ class BufferedWriter:
                     raise
                 self._failed(exc)
                 return False
-            self.rows_written += batch.count if batch else 0
+            if batch is not None:
+                self.rows_written += batch.count
+                self.tables_written.update(t for t, rows in batch.rows.items() if rows)
+                self.tables_written.update(t for t, _ in batch.puts.values())
             self.flushes += 1
             self._retry_at = 0.0
             return True

@@ -9,6 +9,7 @@ those tables (schema v2); a v1 DB simply has none.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,9 +189,18 @@ def build_run_report(
     config: pytest.Config | None = None,
     db_path: str | None = None,
     limits: Limits | None = None,
+    written: Collection[str] | None = None,
 ) -> RunReport:
-    """Query one run's report (``run_id`` may be a prefix of the UUID)."""
+    """Query one run's report (``run_id`` may be a prefix of the UUID).
+
+    ``written``: when the caller wrote the run itself (the capture session), the tables
+    it gave rows; lookups of this run in other tables are skipped, as they find nothing.
+    """
     lim = limits or Limits(slowest=slowest, failures=max_failures)
+
+    def wrote(table: str) -> bool:
+        return written is None or table in written
+
     run = find_run(con, run_id)
     rid = run["run_id"]
     counts = {o: 0 for o in OUTCOMES}
@@ -228,17 +238,20 @@ def build_run_report(
                    sum(nbytes) AS nbytes, sum(duration_s) AS total_s,
                    median(duration_s) AS median_s
             FROM operations WHERE run_id = ?
-            GROUP BY ALL ORDER BY is_simulated, kind, op, backend""", [rid]),
+            GROUP BY ALL ORDER BY is_simulated, kind, op, backend""", [rid])
+        if wrote("operations") else [],
         hardware=rows(con, "SELECT device, kind, name, vendor, memory_bytes, is_simulated "
-                           "FROM hardware WHERE run_id = ? ORDER BY device", [rid]),
+                           "FROM hardware WHERE run_id = ? ORDER BY device", [rid])
+        if wrote("hardware") else [],
         tags={r[0]: r[1] for r in con.execute(
-            "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key", [rid]).fetchall()},
+            "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key", [rid]).fetchall()}
+        if wrote("run_tags") else {},
         db_path=db_path,
     )
     if report.previous_run_id is not None:
         _changes(con, report, lim)
     report.tests = _test_table(con, rid, report.total, lim.tests)
-    sections.add_v2_sections(con, report, lim)
+    sections.add_v2_sections(con, report, lim, written)
     if config is not None:
         report.db_path = db_path or str(config.getoption("ipfs_accel_db", default="") or "")
         for result in config.hook.pytest_ipfs_accel_report_sections(report=report):

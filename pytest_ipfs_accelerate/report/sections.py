@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
@@ -38,8 +39,10 @@ def analysis_api(name: str) -> Any:
     return getattr(module, name, None)
 
 
-def add_v2_sections(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
-    have = tables(con)
+def add_v2_sections(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
+                    written: Collection[str] | None = None) -> None:
+    """``written``: see ``model.build_run_report`` (the tables this run has rows in)."""
+    have = tables(con) if written is None else set(written)
     rid = report.run_id
     if "benchmark_results" in have:
         _benchmarks(con, report, lim, with_samples="benchmark_samples" in have)

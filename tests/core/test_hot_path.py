@@ -176,3 +176,28 @@ def test_controller_operations_join_the_workers_not_replace_them():
     annotator.annotate(report, "t.py::test_w")  # type: ignore[arg-type]
     assert [o["op"] for o in report.ipfs_accel_ops] == ["cat", "add"]
     assert ops.ops == []
+
+
+def test_report_skips_only_tables_the_run_did_not_write(tmp_path):
+    """The session's report skips lookups in tables its writer gave no rows; the report
+    is the same as one that looks everywhere."""
+    import duckdb as ddb
+
+    from pytest_ipfs_accelerate.report.model import build_run_report
+
+    (tmp_path / "test_a.py").write_text("def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\n"
+                                        "def test_b():\n    assert 0\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "--ipfs-accel-tag", "k=v")
+    assert result.ret == 1, result.stdout
+    [(run_id,)] = query(result.db, "SELECT CAST(run_id AS VARCHAR) FROM runs")
+    con = ddb.connect(str(result.db), read_only=True)
+    try:
+        full = build_run_report(con, run_id).to_dict()
+        written = {"runs", "test_results", "hardware", "run_tags"}  # not "operations"
+        hinted = build_run_report(con, run_id, written=written).to_dict()
+    finally:
+        con.close()
+    assert full["tags"] == {"k": "v"} == hinted["tags"]
+    assert full["operations"] and hinted["operations"] == []  # skipped: not "written"
+    full["operations"] = []
+    assert hinted == full

@@ -167,3 +167,11 @@ def test_git_facts_of_a_real_checkout(tmp_path):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True,
                           text=True, check=True).stdout.strip()
     assert facts == {"git_commit": head, "git_branch": "main", "git_dirty": True}
+
+
+def test_platform_string_matches_the_standard_library():
+    import platform
+
+    from pytest_ipfs_accelerate.capture.runinfo import platform_string
+
+    assert platform_string() == platform.platform()
