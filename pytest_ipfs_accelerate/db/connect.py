@@ -58,11 +58,13 @@ def connect_with_retry(
     lock_timeout_s: float = 0.0,
     rng: random.Random | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect`` that waits out another process's lock, then raises our error."""
-    from pytest_ipfs_accelerate.db.engine import engine
+    """``duckdb.connect`` that waits out another process's lock, then raises our error.
 
-    connect = engine().connect
-    return _retry_on_lock(lambda: connect(str(path), read_only=read_only), path,
+    From the ``duckdb`` package, not the bare engine: these connections reach users (the
+    CLI, ``open_database``), and the package adds methods such as ``sql`` to them."""
+    import duckdb
+
+    return _retry_on_lock(lambda: duckdb.connect(str(path), read_only=read_only), path,
                           lock_timeout_s, rng)
 
 

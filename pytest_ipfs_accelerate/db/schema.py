@@ -256,11 +256,11 @@ CREATE TABLE regressions (
 )""",
 ]
 
-#: version -> statements that build that version from the previous one.
 #: How a writer row carries a ``VARCHAR[]`` value: its items joined by this (ASCII unit
 #: separator) into one string; ``''`` is the empty list (see ``db.writer``).
 LIST_SEPARATOR = "\x1f"
 
+#: version -> statements that build that version from the previous one.
 MIGRATIONS: dict[int, list[str]] = {
     1: V1_TABLES + V1_VIEWS,
     2: [*V2_TABLES, """

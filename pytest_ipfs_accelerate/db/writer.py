@@ -4,9 +4,10 @@ Rows go in through ``add(table, row)`` as tuples in the table's column order
 (``schema.TABLE_COLUMNS``; a table not listed there takes all its columns in DDL
 order), with timestamps as epoch seconds (``time.time()``), UUIDs as ``UUID``
 or text, and lists of text as one string, the items joined by
-``schema.LIST_SEPARATOR`` (an empty list in the Appender costs ~1.4 us; a string, ~0.2). Keyed rows that change over a run (the ``runs`` row) go through
-``put(table, row)``, which keeps only the latest version until it is written; its
-values are bound as SQL parameters.
+``schema.LIST_SEPARATOR`` (an empty list costs the Appender ~1.4 us, a string ~0.2).
+Keyed rows that change over a run (the ``runs`` row) go through ``put(table, row)``,
+which keeps only the latest version until it is written; its values are bound as SQL
+parameters.
 
 A flush appends every buffered row with the DuckDB Appender and commits once. It
 happens every ``flush_rows`` rows, every ``flush_seconds`` (a background thread,
