@@ -107,3 +107,18 @@ def test_capture_loads_only_what_it_uses(tmp_path):
     assert result.ret == 0, result.stdout + result.stderr
     assert "outcomes: 1 passed" in result.stdout
     assert (tmp_path / "loaded.json").read_text() == '["_duckdb"]'
+
+
+def test_connections_for_users_have_the_duckdb_package_api(tmp_path):
+    """Only the writer's own connection uses the bare engine: one from ``open_database``
+    has the methods the ``duckdb`` package adds (``sql`` ...), even in a fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pytest_ipfs_accelerate.db.connect import open_database; "
+            f"con = open_database({str(tmp_path / 'r.duckdb')!r}); "
+            "print(con.sql('SELECT 41 + 1').fetchall())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[(42,)]"
