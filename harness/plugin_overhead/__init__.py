@@ -80,21 +80,22 @@ class OverheadBench:
     def idle(self) -> Path:
         return self.root / "idle"
 
-    def command(self, config: str) -> tuple[list[str], Path]:
-        """The pytest command line and working directory of one configuration."""
-        n = len(self.wall.get(config, []))
-        if config == "plain":
-            return [*BASE, "-p", "no:ipfs_accelerate"], self.suite
+    def args(self, config: str, tag: str) -> list[str]:
+        """The pytest command line of one configuration; ``tag`` names its output file."""
+        if config in ("plain", "disabled_plugin"):
+            return [*BASE, "-p", "no:ipfs_accelerate"]
         if config == "junitxml":
-            return [*BASE, "-p", "no:ipfs_accelerate",
-                    f"--junitxml={self.root / f'j{n}.xml'}"], self.suite
+            return [*BASE, "-p", "no:ipfs_accelerate", f"--junitxml={self.root / f'j{tag}.xml'}"]
         if config == "ipfs_accel_db":
-            return [*BASE, "--ipfs-accel-db", str(self.root / f"r{n}.duckdb")], self.suite
-        if config == "disabled_plugin":
-            return [*BASE, "-p", "no:ipfs_accelerate"], self.idle
+            return [*BASE, "--ipfs-accel-db", str(self.root / f"r{tag}.duckdb")]
         if config == "installed_idle":
-            return list(BASE), self.idle
+            return list(BASE)
         raise ValueError(f"unknown overhead configuration {config!r}")
+
+    def command(self, config: str) -> tuple[list[str], Path]:
+        """The command line and working directory of one configuration's next run."""
+        cmd = self.args(config, str(len(self.wall.get(config, []))))
+        return cmd, self.idle if config in IDLE_CONFIGS else self.suite
 
     def run(self, config: str) -> ChildTiming:
         """Run one configuration once and keep its wall and CPU samples."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness.child_timing import clean_env
 from harness.figures import Figure
-from harness.plugin_overhead import BASE, CAPTURE_CONFIGS, overhead_bench
+from harness.plugin_overhead import CAPTURE_CONFIGS, OverheadBench, overhead_bench
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,11 @@ def valgrind_available() -> bool:
     return shutil.which("valgrind") is not None
 
 
-def _command(root: Path, config: str, tag: str) -> list[str]:
-    """The timed harness's command line for ``config``, with output files of its own."""
-    if config == "plain":
-        return [*BASE, "-p", "no:ipfs_accelerate"]
-    if config == "junitxml":
-        return [*BASE, "-p", "no:ipfs_accelerate", f"--junitxml={root / f'cg-{tag}.xml'}"]
-    if config == "ipfs_accel_db":
-        return [*BASE, "--ipfs-accel-db", str(root / f"cg-{tag}.duckdb"),
-                "--ipfs-accel-flush-seconds", "0"]
-    if config == "installed_idle":
-        return list(BASE)
-    raise ValueError(f"unknown overhead configuration {config!r}")
+def _command(bench: OverheadBench, config: str, tag: str) -> list[str]:
+    """The timed suite's command line, with output files of its own; capture flushes by
+    row count only (see above)."""
+    cmd = bench.args(config, f"cg-{tag}")
+    return [*cmd, "--ipfs-accel-flush-seconds", "0"] if config == "ipfs_accel_db" else cmd
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -92,18 +85,17 @@ def count(many_tests: int = 1000) -> dict[str, Counts]:
     its 1-test count: idle start-up is measured on one test)."""
     counts: dict[str, Counts] = {}
     with overhead_bench(many_tests) as bench:
-        root = bench.root
         for config in ("installed_idle", "ipfs_accel_db"):  # caches our modules' bytecode
-            subprocess.run(_command(root, config, "warm"), cwd=bench.idle, env=_env(),
+            subprocess.run(_command(bench, config, "warm"), cwd=bench.idle, env=_env(),
                            capture_output=True, check=False)
-        out = root / "cg"
+        out = bench.root / "cg"
         out.mkdir()
         for config in CAPTURE_CONFIGS:
-            _run_pair([(_command(root, config, "1"), bench.idle, out / f"{config}.1"),
-                       (_command(root, config, "m"), bench.suite, out / f"{config}.m")])
+            _run_pair([(_command(bench, config, "1"), bench.idle, out / f"{config}.1"),
+                       (_command(bench, config, "m"), bench.suite, out / f"{config}.m")])
             counts[config] = Counts(_total(out / f"{config}.1"), _total(out / f"{config}.m"),
                                     many_tests)
-        _run_pair([(_command(root, "installed_idle", "1"), bench.idle, out / "idle.1")])
+        _run_pair([(_command(bench, "installed_idle", "1"), bench.idle, out / "idle.1")])
         one = _total(out / "idle.1")
         counts["installed_idle"] = Counts(one, one, many_tests)
     return counts
