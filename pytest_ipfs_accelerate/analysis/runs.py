@@ -41,9 +41,9 @@ _HAS_RESULTS = ("(run_id IN (SELECT run_id FROM benchmark_results WHERE status =
 
 def require_tables(con: Any, *tables: str) -> None:
     """Refuse a DB that lacks the v2 tables (a v1 DB opened read-only)."""
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()}
+    from pytest_ipfs_accelerate.db.connect import main_tables
+
+    have = set(main_tables(con))
     missing = [t for t in tables if t not in have]
     if missing:
         raise AnalysisError(

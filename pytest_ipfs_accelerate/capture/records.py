@@ -2,7 +2,8 @@
 
 An :class:`ItemRecord` collects one test item's reports (setup, call, teardown, and
 earlier attempts when a rerun plugin retries it) and turns them into one
-``test_results`` row, in ``schema.TEST_RESULT_COLUMNS`` order. It works from
+``test_results`` row, in ``schema.TEST_RESULT_COLUMNS`` order (or the brief layout,
+``schema.BRIEF_RESULT_COLUMNS``, when there is nothing more to say). It works from
 reports alone, so the same code runs in-process and on the xdist controller.
 """
 
@@ -211,7 +212,11 @@ class ItemRecord:
             return "error"
         return "error" if setup is None else "passed"
 
-    def row(self, run_id: Any, opts: CaptureOptions, warnings: list[dict[str, Any]]) -> tuple:
+    def row(self, run_id: Any, opts: CaptureOptions,
+            warnings: list[dict[str, Any]]) -> tuple[str, tuple]:
+        """``(layout, row)`` for the writer: a ``test_results`` row, or, when the item has
+        nothing beyond its outcome and times, the shorter ``test_results:brief`` row
+        (``schema.ROW_LAYOUTS``)."""
         outcome = self.final_outcome()
         ident = self.identity
         if ident is None:
@@ -232,14 +237,27 @@ class ItemRecord:
                 start = p[2]
             if p[3] is not None and (stop is None or p[3] > stop):
                 stop = p[3]
-        longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
-            failure_detail(self.failure, opts, from_end=False)
-            if self.failure is not None else _NO_FAILURE)
+        params = ident["params"]
+        markers = ident["markers"]
+        head = (
+            run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
+            ident["param_id"], to_json(params) if params is not None else None,
+            LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
+            outcome, duration, start, stop,
+            *phase_cols,
+        )
         stdout = stderr = log = None
         if self.sections and (opts.capture_output == "all" or (
                 opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)):
             stdout, stderr, log = _streams(self.sections, opts.output_max_chars)
         props = self.user_properties
+        if (self.failure is None and self.xfail_reason is None and stdout is None
+                and stderr is None and log is None and not props and not warnings
+                and not self.attempts and not self.extra):
+            return BRIEF, (*head, self.worker_id)
+        longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
+            failure_detail(self.failure, opts, from_end=False)
+            if self.failure is not None else _NO_FAILURE)
         device = None
         simulated = False
         for key, value in props:
@@ -247,14 +265,8 @@ class ItemRecord:
                 device = str(value)
             elif key == PROP_SIMULATED:
                 simulated = bool(value)
-        params = ident["params"]
-        markers = ident["markers"]
-        return (
-            run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
-            ident["param_id"], to_json(params) if params is not None else None,
-            LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
-            outcome, duration, start, stop,
-            *phase_cols,
+        return "test_results", (
+            *head,
             longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
             stdout, stderr, log,
             to_json([[k, jsonable(v)] for k, v in props]) if props else None,
@@ -264,6 +276,8 @@ class ItemRecord:
         )
 
 
+#: The writer layout of a result row with nothing but identity, outcome and times.
+BRIEF = "test_results:brief"
 _NO_FAILURE = (None, None, None, None, None)
 
 

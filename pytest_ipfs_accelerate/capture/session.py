@@ -283,8 +283,7 @@ class CaptureSession:
     # -- internals -----------------------------------------------------------------------
     def _finish(self, rec: ItemRecord) -> None:
         assert self.writer is not None
-        self.writer.add("test_results",
-                        rec.row(self.run_key, self.opts, self.warnings.pop(rec.nodeid, [])))
+        self.writer.add(*rec.row(self.run_key, self.opts, self.warnings.pop(rec.nodeid, [])))
 
     def _write_ops(self, ops: list[dict[str, Any]]) -> None:
         assert self.writer is not None

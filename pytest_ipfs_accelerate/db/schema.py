@@ -310,6 +310,17 @@ REGRESSION_COLUMNS = (
     "p_value method threshold is_regression detected_at"
 ).split()
 
+#: A result row that has nothing beyond its identity, outcome and times (most passing
+#: tests). Such rows go through a narrower stage: each of the other 16 columns would cost
+#: the Appender ~0.12 us a row even as NULL. Those columns take their defaults.
+BRIEF_RESULT_COLUMNS = (*TEST_RESULT_COLUMNS[:TEST_RESULT_COLUMNS.index("longrepr")],
+                        "worker_id")
+
+#: Row layouts the writer takes besides a table's own: name -> (table, columns).
+ROW_LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "test_results:brief": ("test_results", BRIEF_RESULT_COLUMNS),
+}
+
 #: Appendable tables and their columns.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "test_results": tuple(TEST_RESULT_COLUMNS),

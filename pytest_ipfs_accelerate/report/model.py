@@ -9,6 +9,7 @@ those tables (schema v2); a v1 DB simply has none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -166,13 +167,19 @@ def latest_run_id(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if row is None else str(row[0])
 
 
+_FULL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
 def find_run(con: duckdb.DuckDBPyConnection, run_id: Any) -> dict[str, Any]:
     """The ``runs`` row for an id or unique id prefix; a clear error otherwise."""
     from pytest_ipfs_accelerate.errors import DatabaseError
 
     rid = str(run_id)
-    found = rows(con, "SELECT * FROM runs WHERE starts_with(CAST(run_id AS VARCHAR), ?) "
-                      "ORDER BY started_at DESC LIMIT 2", [rid])
+    if _FULL_UUID.fullmatch(rid):  # a key lookup, not a scan of every id as text
+        found = rows(con, "SELECT * FROM runs WHERE run_id = CAST(? AS UUID)", [rid])
+    else:
+        found = rows(con, "SELECT * FROM runs WHERE starts_with(CAST(run_id AS VARCHAR), ?) "
+                          "ORDER BY started_at DESC LIMIT 2", [rid])
     if not found:
         raise DatabaseError(f"no run with id {rid!r}; `ipfs-accel runs DB` lists them")
     if len(found) > 1:

@@ -25,9 +25,9 @@ FULL_MATRIX_ROWS = 20_000
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()}
+    from pytest_ipfs_accelerate.db.connect import main_tables
+
+    return set(main_tables(con))
 
 
 def analysis_api(name: str) -> Any:

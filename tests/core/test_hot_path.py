@@ -161,6 +161,41 @@ def test_row_times_match_the_reports(tmp_path):
         assert kind == "UUID"
 
 
+def test_brief_and_full_rows_say_the_same_things(tmp_path):
+    """Plain passes take the writer's brief layout; everything else the full one."""
+    (tmp_path / "test_mix.py").write_text(textwrap.dedent("""
+        import pytest
+
+        def test_plain():
+            pass
+
+        def test_prop(record_property):
+            record_property("k", 1)
+
+        def test_fails():
+            assert 0
+
+        @pytest.mark.xfail(reason="known")
+        def test_xpass():
+            pass
+
+        def test_skip():
+            pytest.skip("later")
+    """))
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 1, result.stdout + result.stderr
+    rows = query(result.db, "SELECT function, outcome, rerun_count, is_simulated, "
+                            "user_properties IS NOT NULL, longrepr IS NOT NULL, xfail_reason, "
+                            "skip_reason, call_outcome FROM test_results ORDER BY function")
+    assert rows == [
+        ("test_fails", "failed", 0, False, False, True, None, None, "failed"),
+        ("test_plain", "passed", 0, False, False, False, None, None, "passed"),
+        ("test_prop", "passed", 0, False, True, False, None, None, "passed"),
+        ("test_skip", "skipped", 0, False, False, False, None, "later", "skipped"),
+        ("test_xpass", "xpassed", 0, False, False, False, "known", None, "passed"),
+    ]
+
+
 def test_controller_operations_join_the_workers_not_replace_them():
     from types import SimpleNamespace
 

@@ -63,6 +63,34 @@ def test_per_flush_leaves_the_file_free_between_flushes(tmp_path):
     assert query(db, "SELECT key FROM run_tags") == [("k",)]
 
 
+def test_keyed_row_is_inserted_then_updated_and_restored_if_deleted(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id)  # the first put: an INSERT
+    w.put("runs", _run_row(run_id, exit_status=1, host="a"))
+    assert w.flush()  # now an UPDATE of the stored row
+    assert query(db, "SELECT exit_status, host FROM runs") == [(1, "a")]
+    duckdb.connect(str(db)).execute("DELETE FROM runs").close()  # gone between flushes
+    w.put("runs", _run_row(run_id, exit_status=2, host="b"))
+    w.close()  # the UPDATE finds no row: inserted again
+    assert query(db, "SELECT run_id, exit_status, host FROM runs") == [(run_id, 2, "b")]
+
+
+def test_brief_layout_rows_take_the_tables_defaults(tmp_path):
+    from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS, ROW_LAYOUTS
+
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id)
+    values = {"run_id": str(run_id), "nodeid": "t.py::test_a", "kind": "item",
+              "outcome": "passed", "duration_s": 0.5, "started_at": 1.0e9, "markers": "",
+              "worker_id": "gw1"}
+    w.add("test_results:brief", tuple(values.get(c) for c in BRIEF_RESULT_COLUMNS))
+    w.close()
+    assert ROW_LAYOUTS["test_results:brief"][0] in w.tables_written
+    assert query(db, "SELECT nodeid, outcome, markers, worker_id, rerun_count, is_simulated, "
+                     "longrepr, extra, epoch(started_at) FROM test_results") == [
+        ("t.py::test_a", "passed", [], "gw1", 0, False, None, None, 1.0e9)]
+
+
 def test_hold_keeps_the_lock_until_close(tmp_path):
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     w = _writer(db, run_id, connection="hold")
