@@ -30,12 +30,16 @@ class NodeFacts:
 
     def markers(self, item: Any) -> tuple[str, ...]:
         """The item's marker names, nearest node first, each name once."""
-        chain = self._parent(item.parent)[0]
-        own = item.own_markers
-        if not own:
-            return chain
-        return tuple(dict.fromkeys([*(mark.name for mark in own), *chain]))
+        return self.of(item)[0]
 
     def class_name(self, item: Any) -> str | None:
         """The qualified name of the class the item was collected from, if any."""
         return self._parent(item.parent)[1]
+
+    def of(self, item: Any) -> tuple[tuple[str, ...], str | None]:
+        """``(markers(item), class_name(item))`` in one look-up."""
+        chain, cls = self._parent(item.parent)
+        own = item.own_markers
+        if not own:
+            return chain, cls
+        return tuple(dict.fromkeys([*(mark.name for mark in own), *chain])), cls

@@ -10,6 +10,7 @@ the session's writer and, at session end, compares the run with its baseline.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -186,15 +187,11 @@ class BenchmarkRecorder:
         self.counts = {"ok": 0, "error": 0, "disabled": 0, "metrics": 0}
         self.summary: list[str] = []
 
-    def take_teardown(self, report: pytest.TestReport) -> None:
-        """Called by the capture session with each teardown report (not a hook of its own:
-        one fewer hook implementation for every test)."""
-        payload = getattr(report, "ipfs_accel_benchmark", None)
-        if payload:
-            self._write_benchmark(payload)
-        metrics = getattr(report, "ipfs_accel_metrics", None)
-        if metrics:
-            self._write_metrics(metrics)
+    def payload_handlers(self) -> dict[str, Callable[[Any], None]]:
+        """Teardown-report attributes this recorder writes, for the capture session (a
+        lookup per test instead of a hook implementation or a call)."""
+        return {"ipfs_accel_benchmark": self._write_benchmark,
+                "ipfs_accel_metrics": self._write_metrics}
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         leftover = self.buffer.drain()  # recorded outside any test, in this process

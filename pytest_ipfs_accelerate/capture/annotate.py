@@ -43,10 +43,15 @@ class ItemAnnotator:
         self.items: dict[str, pytest.Item] = {}
         self.node_facts = NodeFacts()
         self._reports: list[pytest.TestReport] = []  # the running item's (one at a time)
+        self._extras_hook: Any = None
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.items = {item.nodeid: item for item in items}
+        # Plugins and conftests are registered by now; most runs have no extras hook,
+        # and asking pluggy for every test costs a list copy.
+        hook = self.config.hook.pytest_ipfs_accel_result_extra
+        self._extras_hook = hook if hook.get_hookimpls() else None
 
     def annotate(self, report: pytest.TestReport, nodeid: str) -> None:
         """Attach this phase's operations, the identity (setup) and the attachers' data
@@ -75,8 +80,8 @@ class ItemAnnotator:
 
     def _extras(self, item: pytest.Item, reports: list[pytest.TestReport],
                 report: pytest.TestReport) -> None:
-        hook = self.config.hook.pytest_ipfs_accel_result_extra
-        if not hook.get_hookimpls():  # the common case
+        hook = self._extras_hook
+        if hook is None:  # the common case
             return
         extras: dict[str, Any] = {}
         for result in hook(item=item, reports=list(reports)):

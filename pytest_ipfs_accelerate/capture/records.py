@@ -85,13 +85,14 @@ def item_identity(item: Any, facts: NodeFacts | None = None) -> dict[str, Any]:
     if callspec is not None:
         params = {k: jsonable(v) for k, v in callspec.params.items()}
         param_id = callspec.id
+    markers, class_name = facts.of(item)
     return {
         "file": item.location[0],
-        "class_name": facts.class_name(item),
+        "class_name": class_name,
         "function": getattr(item, "originalname", None) or item.name,
         "param_id": param_id,
         "params": params,
-        "markers": facts.markers(item),
+        "markers": markers,
     }
 
 
@@ -132,30 +133,46 @@ class ItemRecord:
 
     def add(self, report: Any, worker: str | None = None) -> bool:
         """Take one report (from xdist ``worker``, if any); True when the item is complete
-        (its teardown arrived)."""
+        (its teardown arrived, or its worker crashed)."""
         attrs = report.__dict__
         when = report.when
         outcome = report.outcome
-        if outcome == "rerun":
-            self._start_new_attempt(report)
-            self.in_rerun = True
-            return False
-        if self.in_rerun and when == "teardown":  # the retried attempt's own teardown
+        if outcome == "rerun" or self.in_rerun or when not in PHASES:  # the rare cases
+            if outcome == "rerun":
+                self._start_new_attempt(report)
+                self.in_rerun = True
+                return False
+            if self.in_rerun and when == "teardown":  # the retried attempt's own teardown
+                self.in_rerun = False
+                self.attempts[-1]["duration_s"] += report.duration  # type: ignore[index]
+                return False
             self.in_rerun = False
-            self.attempts[-1]["duration_s"] += report.duration  # type: ignore[index]
-            return False
-        self.in_rerun = False
-        if when not in PHASES:  # xdist's crash report uses when="???"
-            when = "call"
-            self.crashed = True
+            if when not in PHASES:  # xdist's crash report uses when="???"
+                when = "call"
+                self.crashed = True
         self.phases[when] = (outcome, report.duration, attrs.get("start"), attrs.get("stop"))
-        ident = attrs.get("ipfs_accel_item")
-        if ident is not None:
-            self.identity = ident
-        extra = attrs.get("ipfs_accel_extra")
-        if extra:
-            self.extra = {**(self.extra or {}), **extra}
-        wasxfail = attrs.get("wasxfail")
+        if when == "setup":  # the annotator's identity rides on setup reports
+            ident = attrs.get("ipfs_accel_item")
+            if ident is not None:
+                self.identity = ident
+                if self.worker_id is None:
+                    self.worker_id = ident.get("worker_id")
+        elif when == "teardown":  # and the attachers' extras on teardown reports
+            extra = attrs.get("ipfs_accel_extra")
+            if extra:
+                self.extra = {**(self.extra or {}), **extra}
+        if outcome != "passed" or "wasxfail" in attrs:
+            self._note(report, when, outcome, attrs.get("wasxfail"))
+        if report.user_properties:
+            self.user_properties = list(report.user_properties)
+        if report.sections:
+            self.sections = list(report.sections)
+        if worker:
+            self.worker_id = worker
+        return when == "teardown" or self.crashed
+
+    def _note(self, report: Any, when: str, outcome: str, wasxfail: str | None) -> None:
+        """Keep what a report that did not simply pass says: xfail, failure or skip."""
         if wasxfail is not None:
             self.xfail_reason = wasxfail
             if outcome == "passed":
@@ -164,15 +181,6 @@ class ItemRecord:
             self.failure is None or (outcome == "failed" and self.failure.outcome != "failed")
         ):
             self.failure, self.failure_when = report, when
-        if report.user_properties:
-            self.user_properties = list(report.user_properties)
-        if report.sections:
-            self.sections = list(report.sections)
-        if worker:
-            self.worker_id = worker
-        if self.worker_id is None and ident is not None:
-            self.worker_id = ident.get("worker_id")
-        return when == "teardown" or report.when == "???"
 
     def _start_new_attempt(self, report: Any) -> None:
         crash = _crash(report)
@@ -223,28 +231,23 @@ class ItemRecord:
             file, klass, function, param_id = split_nodeid(self.nodeid)
             ident = {"file": file, "class_name": klass, "function": function,
                      "param_id": param_id, "params": None, "markers": None}
-        phase_cols: list[Any] = []
-        duration = 0.0
-        start = stop = None
-        for name in PHASES:
-            p = self.phases.get(name)
-            if p is None:
-                phase_cols += _NO_PHASE
-                continue
-            phase_cols += p
-            duration += p[1]
-            if p[2] is not None and (start is None or p[2] < start):
-                start = p[2]
-            if p[3] is not None and (stop is None or p[3] > stop):
-                stop = p[3]
+        get = self.phases.get
+        setup, call, teardown = (get("setup", _NO_PHASE), get("call", _NO_PHASE),
+                                 get("teardown", _NO_PHASE))
+        # The phases ran in order: the item started with the first and ended with the last.
+        start = setup[2] if setup[2] is not None else call[2] if call[2] is not None else (
+            teardown[2])
+        stop = teardown[3] if teardown[3] is not None else call[3] if call[3] is not None else (
+            setup[3])
         params = ident["params"]
         markers = ident["markers"]
         head = (
             run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
             ident["param_id"], to_json(params) if params is not None else None,
             LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
-            outcome, duration, start, stop,
-            *phase_cols,
+            outcome, (setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
+            start, stop,
+            *setup, *call, *teardown,
         )
         stdout = stderr = log = None
         if self.sections and (opts.capture_output == "all" or (

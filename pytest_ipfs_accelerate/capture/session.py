@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from pytest_ipfs_accelerate.db.writer import BufferedWriter
     from pytest_ipfs_accelerate.report.model import RunReport
 
-#: Report attributes the record took over; in-process, removed from the report after.
-_CONSUMED = ("ipfs_accel_item", "ipfs_accel_ops", "ipfs_accel_extra")
 
 RUN_COLUMNS = (
     "run_id started_at args rootdir invocation_dir host username pid python_version "
@@ -89,8 +87,9 @@ class CaptureSession:
         self.spooled: Path | None = None
         self.start_error: str | None = None
         self._started = False
-        #: Called with every teardown report (the rooms' payloads ride on those).
-        self.teardown_handlers: list[Callable[[pytest.TestReport], None]] = []
+        #: Teardown-report attribute -> what writes its value (the rooms' payloads ride
+        #: on teardown reports).
+        self.payload_handlers: dict[str, Callable[[Any], None]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
@@ -194,32 +193,42 @@ class CaptureSession:
             })
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Runs three times for every test: kept to few lookups (see test_hot_path.py).
         if self.writer is None:
             return
         nodeid = report.nodeid  # a property that builds the string each time: read once
-        if self.annotator is not None:  # in-process: this is also the annotating hook
-            self.annotator.annotate(report, nodeid)
-        ops = report.__dict__.get("ipfs_accel_ops")
+        attrs = report.__dict__
+        annotator = self.annotator
+        if annotator is not None:  # in-process: this is also the annotating hook
+            annotator.annotate(report, nodeid)
+        ops = attrs.get("ipfs_accel_ops")
         if ops:
             self._write_ops(ops)
-        if report.when == "teardown":
-            for handler in self.teardown_handlers:
-                handler(report)
-        worker = worker_of(report)
-        waiting = self.done.pop(worker, None)
-        if waiting:
-            for finished in waiting:
-                self._finish(finished)
-        rec = self.items.get(nodeid)
+        when = report.when
+        if when == "teardown":
+            for name, handler in self.payload_handlers.items():
+                payload = attrs.get(name)
+                if payload:
+                    handler(payload)
+        worker = None if attrs.get("node") is None else worker_of(report)
+        done = self.done
+        if done:
+            waiting = done.pop(worker, None)
+            if waiting:
+                for finished in waiting:
+                    self._finish(finished)
+        items = self.items
+        rec = items.get(nodeid)
         if rec is None:
-            rec = self.items[nodeid] = ItemRecord(nodeid)
+            rec = items[nodeid] = ItemRecord(nodeid)
         if rec.add(report, worker):
-            self.done[worker].append(self.items.pop(nodeid))
-        if self.annotator is not None:  # pytest keeps every report: drop what was ours
-            attrs = report.__dict__
-            for name in _CONSUMED:
-                if name in attrs:
-                    del attrs[name]
+            done[worker].append(items.pop(nodeid))
+        if annotator is not None:  # pytest keeps every report: drop what was ours
+            attrs.pop("ipfs_accel_item", None)
+            if ops:
+                del attrs["ipfs_accel_ops"]
+            if when == "teardown":
+                attrs.pop("ipfs_accel_extra", None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:

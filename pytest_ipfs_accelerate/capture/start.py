@@ -69,7 +69,7 @@ def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Any:
     session.open()
     config.pluginmanager.register(session, "ipfs_accel_capture")
     config.pluginmanager.register(benchmarks, "ipfs_accel_benchmarks")
-    session.teardown_handlers.append(benchmarks.take_teardown)
+    session.payload_handlers.update(benchmarks.payload_handlers())
     return session
 
 

@@ -56,14 +56,16 @@ def _validate_selection(config: pytest.Config) -> None:
 
     if nothing_configured(config, "ipfs_accel_hardware", "ipfs_accel_hw_profile"):
         return  # defaults only: nothing to validate, and nothing to import
+    if _default_selection(config):
+        return  # e.g. only --ipfs-accel-db given
+    spec, profiles = _selection_spec(config), _profile_specs(config)
     from pytest_ipfs_accelerate.hardware.devices import parse_selection
     from pytest_ipfs_accelerate.hardware.errors import HardwareError
     from pytest_ipfs_accelerate.hardware.profiles import parse_profile
 
     try:
-        spec = _setting(config, "ipfs_accel_hardware", "hardware.devices", "IPFS_ACCEL_HARDWARE")
         parse_selection(spec or "auto")
-        for profile in _profile_specs(config):
+        for profile in profiles:
             parse_profile(profile)
     except HardwareError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -77,6 +79,15 @@ def _setting(config: pytest.Config, option: str, key: str, env: str | None) -> A
         value = config.getoption(option, default=None)
         return value if value is not None else os.environ.get(env or "", None)
     return resolve(config, option=option, key=key, env=env)
+
+
+def _selection_spec(config: pytest.Config) -> Any:
+    return _setting(config, "ipfs_accel_hardware", "hardware.devices", "IPFS_ACCEL_HARDWARE")
+
+
+def _default_selection(config: pytest.Config) -> bool:
+    """Real devices picked automatically and no simulated profile."""
+    return _selection_spec(config) in (None, "", "auto") and not _profile_specs(config)
 
 
 def _profile_specs(config: pytest.Config) -> list[str]:
@@ -98,7 +109,7 @@ def selected_devices(config: pytest.Config) -> list[AccelDevice]:
     from pytest_ipfs_accelerate.hardware.errors import HardwareError
     from pytest_ipfs_accelerate.hardware.profiles import simulated_devices
 
-    spec = _setting(config, "ipfs_accel_hardware", "hardware.devices", "IPFS_ACCEL_HARDWARE")
+    spec = _selection_spec(config)
     try:
         devices = select_devices(spec or "auto", detect_hardware())
         devices += simulated_devices(_profile_specs(config))
@@ -261,6 +272,8 @@ def pytest_ipfs_accel_hardware(config: pytest.Config) -> list[dict[str, Any]] | 
     from pytest_ipfs_accelerate.hardware.detect import detect_hardware
 
     rows = detect_hardware().rows()
+    if _default_selection(config):
+        return rows  # no simulated device to add
     for device in selected_devices(config):
         if device.is_simulated:
             rows.append({

@@ -196,6 +196,32 @@ def test_brief_and_full_rows_say_the_same_things(tmp_path):
     ]
 
 
+def test_reports_pytest_keeps_carry_none_of_our_attributes(tmp_path):
+    """The identity, operations and extras ride on reports only until they are read."""
+    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+        import json
+
+        def pytest_ipfs_accel_result_extra(item, reports):
+            return {"seen": len(reports)}
+
+        def pytest_terminal_summary(terminalreporter):
+            left = sorted({name for reports in terminalreporter.stats.values()
+                           for r in reports for name in getattr(r, "__dict__", {})
+                           if name.startswith("ipfs_accel_")})
+            with open("left.json", "w") as f:
+                json.dump(left, f)
+    """))
+    (tmp_path / "test_a.py").write_text("def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\n"
+                                        "def test_b():\n    assert 0\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 1, result.stdout + result.stderr
+    assert json.loads((tmp_path / "left.json").read_text()) == []
+    assert query(result.db, "SELECT nodeid, extra FROM test_results ORDER BY nodeid") == [
+        ("test_a.py::test_a", '{"seen": 3}'), ("test_a.py::test_b", '{"seen": 3}')]
+    assert query(result.db, "SELECT DISTINCT nodeid FROM operations WHERE kind = 'ipfs'") == [
+        ("test_a.py::test_a",)]
+
+
 def test_controller_operations_join_the_workers_not_replace_them():
     from types import SimpleNamespace
 
