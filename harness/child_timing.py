@@ -32,12 +32,17 @@ class ChildFailedError(RuntimeError):
     """A timed child exited with an unexpected status."""
 
 
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def clean_env(extra: Mapping[str, str] | None = None, *,
+              write_bytecode: bool = False) -> dict[str, str]:
     """The environment for a measured child: no ``IPFS_ACCEL_*`` settings leaking in from
-    the harness run (the outer DB, quick mode), no bytecode writes."""
+    the harness run (the outer DB, quick mode), and no bytecode writes unless
+    ``write_bytecode`` (a warm-up run that caches compiled modules for the measured ones)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("IPFS_ACCEL_") and k != "PYTEST_ADDOPTS"}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra or {})
     return env
 

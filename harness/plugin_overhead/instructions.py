@@ -54,9 +54,7 @@ def _command(bench: OverheadBench, config: str, tag: str) -> list[str]:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = clean_env(extra)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # cached bytecode, as in everyday use
-    return env
+    return clean_env(extra, write_bytecode=True)  # cached bytecode, as in everyday use
 
 
 def _start(cmd: list[str], cwd: Path, out: Path) -> subprocess.Popen[bytes]:
@@ -84,10 +82,7 @@ def count(many_tests: int = 1000) -> dict[str, Counts]:
     """Counts of every capture configuration, plus ``installed_idle`` (whose ``many`` is
     its 1-test count: idle start-up is measured on one test)."""
     counts: dict[str, Counts] = {}
-    with overhead_bench(many_tests) as bench:
-        for config in ("installed_idle", "ipfs_accel_db"):  # caches our modules' bytecode
-            subprocess.run(_command(bench, config, "warm"), cwd=bench.idle, env=_env(),
-                           capture_output=True, check=False)
+    with overhead_bench(many_tests) as bench:  # bytecode cached (see overhead_bench)
         out = bench.root / "cg"
         out.mkdir()
         for config in CAPTURE_CONFIGS:

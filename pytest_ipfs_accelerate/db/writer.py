@@ -334,9 +334,7 @@ class BufferedWriter:
         assert self.path is not None
         started = time.perf_counter()
         if self._con is None:
-            # One thread: the flushes are small, and DuckDB's worker threads would only
-            # compete with the test run for cores (and cost ~18M instructions a run).
-            self._con = engine().connect(":memory:", config={"threads": 1})
+            self._con = engine().connect(":memory:")
         attach_database(self._con, self.path, lock_timeout_s=self.lock_timeout_s,
                         migrate=not self._prepared)
         self._attached = True
