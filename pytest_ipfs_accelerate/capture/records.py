@@ -224,7 +224,7 @@ class ItemRecord:
             warnings: list[dict[str, Any]]) -> tuple[str, tuple]:
         """``(layout, row)`` for the writer: a ``test_results`` row, or, when the item has
         nothing beyond its outcome and times, the shorter ``test_results:brief`` row
-        (``schema.ROW_LAYOUTS``)."""
+        (``schema.BRIEF_RESULT_COLUMNS``; the session declares it as a writer layout)."""
         outcome = self.final_outcome()
         ident = self.identity
         if ident is None:
@@ -241,8 +241,8 @@ class ItemRecord:
             setup[3])
         params = ident["params"]
         markers = ident["markers"]
-        head = (
-            run_id, self.nodeid, "item", ident["file"], ident["class_name"], ident["function"],
+        brief = (  # schema.BRIEF_RESULT_COLUMNS but worker_id
+            self.nodeid, ident["file"], ident["class_name"], ident["function"],
             ident["param_id"], to_json(params) if params is not None else None,
             LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
             outcome, (setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
@@ -257,7 +257,7 @@ class ItemRecord:
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
                 and not self.attempts and not self.extra):
-            return BRIEF, (*head, self.worker_id)
+            return BRIEF, (*brief, self.worker_id)
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
             if self.failure is not None else _NO_FAILURE)
@@ -269,7 +269,7 @@ class ItemRecord:
             elif key == PROP_SIMULATED:
                 simulated = bool(value)
         return "test_results", (
-            *head,
+            run_id, self.nodeid, "item", *brief[1:],
             longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
             stdout, stderr, log,
             to_json([[k, jsonable(v)] for k, v in props]) if props else None,
@@ -279,7 +279,8 @@ class ItemRecord:
         )
 
 
-#: The writer layout of a result row with nothing but identity, outcome and times.
+#: The writer layout of a result row with nothing but identity, outcome and times; its
+#: run id and kind ("item") are the layout's constants (see CaptureSession.open).
 BRIEF = "test_results:brief"
 _NO_FAILURE = (None, None, None, None, None)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_ipfs_accelerate.capture.records import (
+    BRIEF,
     CaptureOptions,
     ItemRecord,
     collect_row,
@@ -102,13 +103,15 @@ class CaptureSession:
         the run: the rows wait for the next flush (and, at the end, for a spool file).
         """
         from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
-        from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
+        from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS, SCHEMA_VERSION
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
 
         self.writer = BufferedWriter(
             self.db_path, connection=self.connection,
             lock_timeout_s=self.lock_timeout_s, flush_rows=self.flush_rows,
             flush_seconds=self.flush_seconds, spool_name=str(self.run_id))
+        self.writer.layout(BRIEF, "test_results", BRIEF_RESULT_COLUMNS,
+                           {"run_id": self.run_key, "kind": "item"})
         facts = run_facts(self.config.rootpath)
         extra: dict[str, Any] = {}
         for result in self.config.hook.pytest_ipfs_accel_run_info(config=self.config):

@@ -2,8 +2,9 @@
 
 Rows go in through ``add(table, row)`` as tuples in the table's column order
 (``schema.TABLE_COLUMNS``; a table not listed there takes all its columns in DDL
-order), or through ``add(layout, row)`` in one of ``schema.ROW_LAYOUTS`` (a narrower
-column list of a table, the rest left to their defaults), with timestamps as epoch seconds (``time.time()``), UUIDs as ``UUID``
+order), or through ``add(layout, row)`` in a layout declared with ``layout()`` (some
+columns of a table per row, others the same for every row, the rest left to their
+defaults), with timestamps as epoch seconds (``time.time()``), UUIDs as ``UUID``
 or text, and lists of text as one string, the items joined by
 ``schema.LIST_SEPARATOR`` (an empty list costs the Appender ~1.4 us, a string ~0.2).
 Keyed rows that change over a run (the ``runs`` row) go through ``put(table, row)``,
@@ -46,14 +47,22 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pytest_ipfs_accelerate.db.schema import LIST_SEPARATOR, ROW_LAYOUTS, TABLE_COLUMNS
+from pytest_ipfs_accelerate.db.schema import LIST_SEPARATOR, TABLE_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
 
 CONNECTION_POLICIES = ("per-flush", "hold")
+
+
+class Layout(NamedTuple):
+    """Rows of some columns of a table (see ``BufferedWriter.layout``)."""
+
+    table: str
+    columns: tuple[str, ...]
+    constants: dict[str, Any]
 
 
 class WriterWarning(UserWarning):
@@ -127,6 +136,7 @@ class BufferedWriter:
         #: Tables that got rows (or keyed rows) from this writer: whatever else a reader
         #: looks up for this run is empty (the session's report skips those queries).
         self.tables_written: set[str] = set()
+        self.layouts: dict[str, Layout] = {}
         self.flushes = 0
         self.failed_flushes = 0
         self.open_seconds = 0.0  # time spent opening/closing the DB file (per-flush cost)
@@ -139,7 +149,7 @@ class BufferedWriter:
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, table: str, row: Sequence[Any]) -> None:
-        """Buffer one row of ``table`` (or of a ``schema.ROW_LAYOUTS`` layout); at
+        """Buffer one row of ``table`` (or of a layout, see :meth:`layout`); at
         ``flush_rows`` waiting rows, a flush starts.
 
         The flush thread does it, so the test run does not wait for the file; only
@@ -158,6 +168,17 @@ class BufferedWriter:
             self._wake.set()
         else:
             self.flush()
+
+    def layout(self, name: str, table: str, columns: Sequence[str],
+               constants: Mapping[str, Any] | None = None) -> None:
+        """Declare a row layout: rows added as ``name`` hold ``columns`` of ``table``;
+        ``constants`` (column -> value, bound once per flush) fill others for every row,
+        and the rest take their defaults. Fewer values a row: less Appender work."""
+        self.layouts[name] = Layout(table, tuple(columns), dict(constants or {}))
+
+    def _table_of(self, name: str) -> str:
+        layout = self.layouts.get(name)
+        return name if layout is None else layout.table
 
     def put(self, table: str, row: Mapping[str, Any], *, key: str = "run_id") -> None:
         """Insert one keyed row, or update the stored one: the latest put wins (columns it
@@ -267,7 +288,7 @@ class BufferedWriter:
             try:
                 with self._connected() as con:
                     if batch is not None:
-                        _write(con, batch, self._stored_keys)
+                        _write(con, batch, self._stored_keys, self.layouts)
             except Exception as exc:
                 if batch is not None:
                     self._give_back(batch)
@@ -277,7 +298,7 @@ class BufferedWriter:
                 return False
             if batch is not None:
                 self.rows_written += batch.count
-                self.tables_written.update(ROW_LAYOUTS.get(t, (t,))[0]
+                self.tables_written.update(self._table_of(t)
                                            for t, rows in batch.rows.items() if rows)
                 self.tables_written.update(t for t, _, _ in batch.puts.values())
                 self._stored_keys.update(batch.puts)
@@ -399,7 +420,7 @@ class BufferedWriter:
             tmp.unlink(missing_ok=True)
             con = open_database(tmp)
             try:
-                _write(con, batch, set())
+                _write(con, batch, set(), self.layouts)
             finally:
                 con.close()
             os.replace(tmp, final)
@@ -447,17 +468,17 @@ _STAGED_AS = {
 }
 
 
-def _write(con: duckdb.DuckDBPyConnection, batch: _Batch,
-           stored: set[tuple[str, Any]]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, stored: set[tuple[str, Any]],
+           layouts: Mapping[str, Layout]) -> None:
     """One transaction: the keyed rows (``stored``: the keys already in this DB), then
     every buffered row (staged, see above)."""
     con.begin()
     try:
         for key, (table, key_column, row) in batch.puts.items():
             _put(con, table, key_column, row, update=key in stored)
-        for table, rows in batch.rows.items():
+        for name, rows in batch.rows.items():
             if rows:
-                _append(con, table, rows)
+                _append(con, name, rows, layouts.get(name))
         con.commit()
     except BaseException:
         with contextlib.suppress(Exception):
@@ -480,15 +501,17 @@ def _put(con: duckdb.DuckDBPyConnection, table: str, key_column: str, row: dict[
     con.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})", list(row.values()))
 
 
-#: table or layout -> (table, CREATE TEMP TABLE body, INSERT column list, SELECT list).
+#: (table or layout) -> (table, CREATE TEMP TABLE body, INSERT column list, SELECT list).
 #: Every DB the writer appends to is at this package's schema (ensure_schema runs
 #: first), so the statements are worked out once per process, not at every flush.
-_STAGE_SQL: dict[str, tuple[str, str, str, str]] = {}
+_STAGE_SQL: dict[Any, tuple[str, str, str, str]] = {}
 _COLUMN_TYPES: dict[str, dict[str, str]] = {}
 
 
-def _stage_sql(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str, str, str]:
-    sql = _STAGE_SQL.get(name)
+def _stage_sql(con: duckdb.DuckDBPyConnection, name: str,
+               layout: Layout | None) -> tuple[str, str, str, str]:
+    key = name if layout is None else (layout.table, layout.columns, tuple(layout.constants))
+    sql = _STAGE_SQL.get(key)
     if sql is None:
         if not _COLUMN_TYPES:  # every table's types in one query, once per process
             for table, col, data_type in con.execute(
@@ -496,7 +519,10 @@ def _stage_sql(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str, str
                     "WHERE database_name = current_database() AND schema_name = 'main' "
                     "ORDER BY table_name, column_index").fetchall():
                 _COLUMN_TYPES.setdefault(table, {})[col] = data_type
-        table, columns = ROW_LAYOUTS.get(name) or (name, TABLE_COLUMNS.get(name))
+        if layout is None:
+            table, columns, constants = name, TABLE_COLUMNS.get(name), ()
+        else:
+            table, columns, constants = layout.table, layout.columns, tuple(layout.constants)
         types = _COLUMN_TYPES[table]
         columns = columns or tuple(types)
         stage_cols, select = [], []
@@ -504,18 +530,26 @@ def _stage_sql(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str, str
             stage_type, convert = _STAGED_AS.get(types[col], (types[col], "{}"))
             stage_cols.append(f'"{col}" {stage_type}')
             select.append(convert.format(f'"{col}"'))
-        sql = _STAGE_SQL[name] = (table, ", ".join(stage_cols), ", ".join(columns),
-                                  ", ".join(select))
+        for col in constants:  # bound as parameters, once per flush
+            select.append(f"CAST(? AS {types[col]})")
+        sql = _STAGE_SQL[key] = (table, ", ".join(stage_cols), ", ".join((*columns, *constants)),
+                                 ", ".join(select))
     return sql
 
 
-def _append(con: duckdb.DuckDBPyConnection, name: str, rows: list[Sequence[Any]]) -> None:
+def _append(con: duckdb.DuckDBPyConnection, name: str, rows: list[Sequence[Any]],
+            layout: Layout | None) -> None:
     """Append ``rows`` to a TEMP staging table, then move them into the table in one go."""
-    table, stage_cols, columns, select = _stage_sql(con, name)
+    table, stage_cols, columns, select = _stage_sql(con, name, layout)
     stage = f"ipfs_accel_stage_{name.replace(':', '_')}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({stage_cols})")
     appender = con.appender(stage)  # created in this transaction: a rollback drops it
     appender.append_rows(rows)
     appender.flush()
-    con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {stage};\n"
-                f"DROP TABLE {stage}")
+    if layout is None or not layout.constants:
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {stage};\n"
+                    f"DROP TABLE {stage}")
+        return
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {stage}",
+                list(layout.constants.values()))
+    con.execute(f"DROP TABLE {stage}")

@@ -75,20 +75,22 @@ def test_keyed_row_is_inserted_then_updated_and_restored_if_deleted(tmp_path):
     assert query(db, "SELECT run_id, exit_status, host FROM runs") == [(run_id, 2, "b")]
 
 
-def test_brief_layout_rows_take_the_tables_defaults(tmp_path):
-    from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS, ROW_LAYOUTS
+def test_layout_rows_take_constants_and_the_tables_defaults(tmp_path):
+    from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS
 
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     w = _writer(db, run_id)
-    values = {"run_id": str(run_id), "nodeid": "t.py::test_a", "kind": "item",
-              "outcome": "passed", "duration_s": 0.5, "started_at": 1.0e9, "markers": "",
-              "worker_id": "gw1"}
-    w.add("test_results:brief", tuple(values.get(c) for c in BRIEF_RESULT_COLUMNS))
+    w.layout("brief", "test_results", BRIEF_RESULT_COLUMNS,
+             {"run_id": str(run_id), "kind": "item"})
+    values = {"nodeid": "t.py::test_a", "outcome": "passed", "duration_s": 0.5,
+              "started_at": 1.0e9, "markers": "", "worker_id": "gw1"}
+    w.add("brief", tuple(values.get(c) for c in BRIEF_RESULT_COLUMNS))
+    w.add("run_tags", (run_id, "k", "v"))  # a table's own layout, in the same flush
     w.close()
-    assert ROW_LAYOUTS["test_results:brief"][0] in w.tables_written
-    assert query(db, "SELECT nodeid, outcome, markers, worker_id, rerun_count, is_simulated, "
-                     "longrepr, extra, epoch(started_at) FROM test_results") == [
-        ("t.py::test_a", "passed", [], "gw1", 0, False, None, None, 1.0e9)]
+    assert w.tables_written == {"runs", "test_results", "run_tags"}
+    assert query(db, "SELECT run_id, kind, nodeid, outcome, markers, worker_id, rerun_count, "
+                     "is_simulated, longrepr, extra, epoch(started_at) FROM test_results") == [
+        (run_id, "item", "t.py::test_a", "passed", [], "gw1", 0, False, None, None, 1.0e9)]
 
 
 def test_hold_keeps_the_lock_until_close(tmp_path):
