@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 import time
 import warnings
@@ -541,7 +542,7 @@ def _append(con: duckdb.DuckDBPyConnection, name: str, rows: list[Sequence[Any]]
             layout: Layout | None) -> None:
     """Append ``rows`` to a TEMP staging table, then move them into the table in one go."""
     table, stage_cols, columns, select = _stage_sql(con, name, layout)
-    stage = f"ipfs_accel_stage_{name.replace(':', '_')}"
+    stage = "ipfs_accel_stage_" + re.sub(r"\W", "_", name)  # a layout's name may be any text
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({stage_cols})")
     appender = con.appender(stage)  # created in this transaction: a rollback drops it
     appender.append_rows(rows)
