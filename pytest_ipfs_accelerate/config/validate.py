@@ -60,6 +60,11 @@ def _validate_section(section: str, table: Mapping[str, Any], where: str) -> dic
     for key, value in table.items():
         path = f"{section}.{key}"
         if section == "endpoints" and isinstance(value, Mapping):
+            if key in fields:  # [endpoints.default] would shadow `default = "<name>"`
+                raise ConfigError(
+                    f"{where}: '{_name(path)}' is a setting ({fields[key].help.rstrip('.')}), "
+                    f"not an endpoint table; name the endpoint otherwise, e.g. "
+                    f"[endpoints.local], and set {key} = \"local\"")
             result[key] = _validate_endpoint(key, value, where)
             continue
         if key not in fields:

@@ -92,6 +92,7 @@ def test_arbitrary_text_loads_or_raises_config_error(text):
 @FUZZ
 @given(documents())
 @example({"\n": {"": []}})
+@example({"endpoints": {"default": {}}})  # a table where the default endpoint's name goes
 def test_arbitrary_toml_documents_validate_or_raise_config_error(doc):
     try:
         raw = tomli_w.dumps(doc).encode()
