@@ -49,9 +49,14 @@ def bootstrap_median_interval(values: list[float], *, level: float = 0.90,
     return medians[int(tail * (resamples - 1))], medians[int((1 - tail) * (resamples - 1))]
 
 
+def round_ratios(samples: list[float], baseline: list[float]) -> list[float]:
+    """The per-round ratios ``samples[i] / baseline[i]``."""
+    return [a / b for a, b in zip(samples, baseline, strict=True)]
+
+
 def paired_ratio(samples: list[float], baseline: list[float]) -> float:
-    """The median of per-round ratios ``samples[i] / baseline[i]`` (see ``OverheadBench.ratio``)."""
-    return statistics.median(a / b for a, b in zip(samples, baseline, strict=True))
+    """The median of the per-round ratios (see ``OverheadBench.ratio``)."""
+    return statistics.median(round_ratios(samples, baseline))
 
 
 def make_suite(path: Path, n_tests: int) -> None:
@@ -115,13 +120,12 @@ class OverheadBench:
 
     def paired_ratios(self, kind: str, config: str, baseline: str) -> list[float]:
         samples = self.wall if kind == "wall" else self.cpu
-        return [a / b for a, b in zip(samples[config], samples[baseline], strict=True)]
+        return round_ratios(samples[config], samples[baseline])
 
     def ratio(self, kind: str, config: str, baseline: str) -> float:
         """The median of the per-round ratios: each round's runs are seconds apart, so
         pairing them cancels the machine's slower drifts (shared cores, clock changes)."""
-        samples = self.wall if kind == "wall" else self.cpu
-        return paired_ratio(samples[config], samples[baseline])
+        return statistics.median(self.paired_ratios(kind, config, baseline))
 
     def ratio_interval(self, kind: str, config: str, baseline: str) -> tuple[float, float]:
         """A 90% bootstrap interval of :meth:`ratio` (percentiles of the median of resampled
@@ -154,11 +158,11 @@ class OverheadBench:
 
 
 @contextmanager
-def overhead_bench(n_tests: int, *, warm: bool = True) -> Iterator[OverheadBench]:
+def overhead_bench(n_tests: int) -> Iterator[OverheadBench]:
     """Generated suites in a temporary folder, with their rewritten test modules and our
     package compiled and cached first: as in everyday use, and the same for every
     configuration (otherwise only the first run pays for compiling 10,000 tests, or,
-    with bytecode writes off, every run does); ``warm``: one more plain run, for the
+    with bytecode writes off, every run does). The first of those runs also warms the
     file cache."""
     with tempfile.TemporaryDirectory(prefix="ipfs-accel-overhead-") as tmp:
         bench = OverheadBench(Path(tmp), n_tests)
@@ -172,9 +176,6 @@ def overhead_bench(n_tests: int, *, warm: bool = True) -> Iterator[OverheadBench
             run_timed(cmd, cwd, env=clean_env(write_bytecode=True))
         cmd, _ = bench.command("ipfs_accel_db")
         run_timed(cmd, bench.idle, env=clean_env(write_bytecode=True))
-        if warm:
-            cmd, cwd = bench.command("plain")
-            run_timed(cmd, cwd)
         yield bench
 
 

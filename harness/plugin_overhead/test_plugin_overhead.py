@@ -17,7 +17,7 @@ import pytest
 
 from harness.figures import record_figures
 from harness.plugin_overhead import OverheadBench, overhead_bench
-from harness.sizes import bench_size, is_quick
+from harness.sizes import bench_size
 
 N_TESTS = bench_size("overhead_tests", 10_000, 100)
 REPEATS = bench_size("repeats", 5, 1)
@@ -26,7 +26,7 @@ IDLE_ROUNDS = bench_size("idle_rounds", 2 * REPEATS, 1)
 
 @pytest.fixture(scope="module")
 def bench() -> Iterator[OverheadBench]:
-    with overhead_bench(N_TESTS, warm=not is_quick()) as b:
+    with overhead_bench(N_TESTS) as b:
         yield b
 
 
