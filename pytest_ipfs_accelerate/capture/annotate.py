@@ -53,16 +53,19 @@ class ItemAnnotator:
         hook = self.config.hook.pytest_ipfs_accel_result_extra
         self._extras_hook = hook if hook.get_hookimpls() else None
 
-    def annotate(self, report: pytest.TestReport, nodeid: str) -> None:
+    def annotate(self, report: pytest.TestReport,
+                 nodeid: str) -> list[pytest.TestReport] | None:
         """Attach this phase's operations, the identity (setup) and the attachers' data
-        (teardown) to ``report`` (of the item ``nodeid``)."""
+        (teardown) to ``report`` (of the item ``nodeid``). Returns the reports of the
+        item's attempt so far, setup first (complete at its teardown), or None for an
+        item this session did not collect."""
         if self.ops.ops:  # on an xdist controller, next to the worker's own operations
             ops = self.ops.drain()
             shipped = report.__dict__.get("ipfs_accel_ops")
             report.ipfs_accel_ops = shipped + ops if shipped else ops  # type: ignore[attr-defined]
         item = self.items.get(nodeid)
         if item is None:  # not collected by this session (a plugin's own item): as is
-            return
+            return None
         when = report.when
         if when == "setup" or report.outcome == "rerun":
             ident = item_identity(item, self.node_facts)
@@ -71,12 +74,16 @@ class ItemAnnotator:
         reports = self._reports
         reports.append(report)
         if when == "teardown":
-            try:
-                for attacher in self.attachers:
-                    attacher.attach(item, reports)
-                self._extras(item, reports, report)
-            finally:
-                reports.clear()
+            self._reports = []
+            for attacher in self.attachers:
+                attacher.attach(item, reports)
+            self._extras(item, reports, report)
+        return reports
+
+    def pending(self) -> list[pytest.TestReport]:
+        """The reports of an attempt whose teardown never came (the run was stopped)."""
+        reports, self._reports = self._reports, []
+        return reports
 
     def _extras(self, item: pytest.Item, reports: list[pytest.TestReport],
                 report: pytest.TestReport) -> None:

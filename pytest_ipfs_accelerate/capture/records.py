@@ -73,6 +73,13 @@ def split_nodeid(nodeid: str) -> tuple[str, str | None, str, str | None]:
     return file, klass, function, param_id
 
 
+def nodeid_identity(nodeid: str) -> dict[str, Any]:
+    """The identity :func:`item_identity` gives, as far as a node id alone tells it."""
+    file, klass, function, param_id = split_nodeid(nodeid)
+    return {"file": file, "class_name": klass, "function": function, "param_id": param_id,
+            "params": None, "markers": None}
+
+
 def item_identity(item: Any, facts: NodeFacts | None = None) -> dict[str, Any]:
     """Facts about a collected item that reports do not carry (attached on the worker).
 
@@ -226,29 +233,10 @@ class ItemRecord:
         nothing beyond its outcome and times, the shorter ``test_results:brief`` row
         (``schema.BRIEF_RESULT_COLUMNS``; the session declares it as a writer layout)."""
         outcome = self.final_outcome()
-        ident = self.identity
-        if ident is None:
-            file, klass, function, param_id = split_nodeid(self.nodeid)
-            ident = {"file": file, "class_name": klass, "function": function,
-                     "param_id": param_id, "params": None, "markers": None}
+        ident = self.identity or nodeid_identity(self.nodeid)
         get = self.phases.get
-        setup, call, teardown = (get("setup", _NO_PHASE), get("call", _NO_PHASE),
-                                 get("teardown", _NO_PHASE))
-        # The phases ran in order: the item started with the first and ended with the last.
-        start = setup[2] if setup[2] is not None else call[2] if call[2] is not None else (
-            teardown[2])
-        stop = teardown[3] if teardown[3] is not None else call[3] if call[3] is not None else (
-            setup[3])
-        params = ident["params"]
-        markers = ident["markers"]
-        brief = (  # schema.BRIEF_RESULT_COLUMNS but worker_id
-            self.nodeid, ident["file"], ident["class_name"], ident["function"],
-            ident["param_id"], to_json(params) if params is not None else None,
-            LIST_SEPARATOR.join(markers) if markers is not None else None,  # see db.writer
-            outcome, (setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
-            start, stop,
-            *setup, *call, *teardown,
-        )
+        brief = brief_row(self.nodeid, ident, outcome, get("setup", _NO_PHASE),
+                          get("call", _NO_PHASE), get("teardown", _NO_PHASE), self.worker_id)
         stdout = stderr = log = None
         if self.sections and (opts.capture_output == "all" or (
                 opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)):
@@ -257,7 +245,7 @@ class ItemRecord:
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
                 and not self.attempts and not self.extra):
-            return BRIEF, (*brief, self.worker_id)
+            return BRIEF, brief
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
             if self.failure is not None else _NO_FAILURE)
@@ -269,7 +257,7 @@ class ItemRecord:
             elif key == PROP_SIMULATED:
                 simulated = bool(value)
         return "test_results", (
-            run_id, self.nodeid, "item", *brief[1:],
+            run_id, self.nodeid, "item", *brief[1:-1],
             longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
             stdout, stderr, log,
             to_json([[k, jsonable(v)] for k, v in props]) if props else None,
@@ -282,7 +270,69 @@ class ItemRecord:
 #: The writer layout of a result row with nothing but identity, outcome and times; its
 #: run id and kind ("item") are the layout's constants (see CaptureSession.open).
 BRIEF = "test_results:brief"
+#: The layout of a plain pass's row: also its outcomes and worker id are constants.
+PLAIN = "test_results:plain"
 _NO_FAILURE = (None, None, None, None, None)
+
+
+def brief_row(nodeid: str, ident: dict[str, Any], outcome: str, setup: Phase, call: Phase,
+              teardown: Phase, worker_id: str | None) -> tuple:
+    """A ``test_results:brief`` row (``schema.BRIEF_RESULT_COLUMNS``)."""
+    return (
+        *_identity_values(nodeid, ident), outcome,
+        (setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
+        *_span(setup[2], call[2], teardown[2], setup[3], call[3], teardown[3]),
+        *setup, *call, *teardown, worker_id,
+    )
+
+
+def _identity_values(nodeid: str, ident: dict[str, Any]) -> tuple:
+    params = ident["params"]
+    markers = ident["markers"]
+    return (nodeid, ident["file"], ident["class_name"], ident["function"], ident["param_id"],
+            to_json(params) if params is not None else None,
+            LIST_SEPARATOR.join(markers) if markers is not None else None)  # see db.writer
+
+
+def _span(setup_start: float | None, call_start: float | None, teardown_start: float | None,
+          setup_stop: float | None, call_stop: float | None,
+          teardown_stop: float | None) -> tuple[float | None, float | None]:
+    """The item's (start, stop): the phases ran in order, so its first phase's start and
+    its last phase's stop."""
+    return (setup_start if setup_start is not None else call_start if call_start is not None
+            else teardown_start,
+            teardown_stop if teardown_stop is not None else call_stop if call_stop is not None
+            else setup_stop)
+
+
+def plain_pass(reports: Sequence[Any]) -> bool:
+    """True when ``reports`` (an attempt's setup, call and teardown, in-process) passed
+    with nothing more to say: no output, properties, xfail or extras. Such an item's row
+    is :func:`plain_row`, built without an :class:`ItemRecord`."""
+    if len(reports) != 3 or "ipfs_accel_extra" in reports[2].__dict__:
+        return False
+    for report in reports:
+        if (report.outcome != "passed" or report.sections or report.user_properties
+                or "wasxfail" in report.__dict__):
+            return False
+    return True
+
+
+def plain_row(nodeid: str, reports: Sequence[Any]) -> tuple:
+    """The ``test_results:plain`` row (``schema.PLAIN_RESULT_COLUMNS``) of a
+    :func:`plain_pass` attempt; its setup report carries the annotator's identity."""
+    setup, call, teardown = reports[0].__dict__, reports[1].__dict__, reports[2].__dict__
+    ident = setup.get("ipfs_accel_item") or nodeid_identity(nodeid)
+    setup_start, call_start, teardown_start = (
+        setup.get("start"), call.get("start"), teardown.get("start"))
+    setup_stop, call_stop, teardown_stop = setup.get("stop"), call.get("stop"), teardown.get("stop")
+    setup_s, call_s, teardown_s = setup["duration"], call["duration"], teardown["duration"]
+    return (
+        *_identity_values(nodeid, ident), setup_s + call_s + teardown_s,
+        *_span(setup_start, call_start, teardown_start, setup_stop, call_stop, teardown_stop),
+        setup_s, setup_start, setup_stop, call_s, call_start, call_stop,
+        teardown_s, teardown_start, teardown_stop,
+    )
 
 
 def worker_of(report: Any) -> str | None:

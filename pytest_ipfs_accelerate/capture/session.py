@@ -18,9 +18,12 @@ import pytest
 
 from pytest_ipfs_accelerate.capture.records import (
     BRIEF,
+    PLAIN,
     CaptureOptions,
     ItemRecord,
     collect_row,
+    plain_pass,
+    plain_row,
     to_json,
     ts,
     worker_of,
@@ -80,7 +83,7 @@ class CaptureSession:
         self.items: dict[str, ItemRecord] = {}
         # Finished items wait for their worker's next report: pytest records an item's
         # warnings only after its teardown report, so writing at teardown would miss them.
-        self.done: dict[str | None, list[ItemRecord]] = defaultdict(list)
+        self.done: dict[str | None, list[Any]] = defaultdict(list)  # see _finish
         self.warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.report: RunReport | None = None
         self.report_error: str | None = None
@@ -103,7 +106,11 @@ class CaptureSession:
         the run: the rows wait for the next flush (and, at the end, for a spool file).
         """
         from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
-        from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS, SCHEMA_VERSION
+        from pytest_ipfs_accelerate.db.schema import (
+            BRIEF_RESULT_COLUMNS,
+            PLAIN_RESULT_COLUMNS,
+            SCHEMA_VERSION,
+        )
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
 
         self.writer = BufferedWriter(
@@ -112,6 +119,11 @@ class CaptureSession:
             flush_seconds=self.flush_seconds, spool_name=str(self.run_id))
         self.writer.layout(BRIEF, "test_results", BRIEF_RESULT_COLUMNS,
                            {"run_id": self.run_key, "kind": "item"})
+        passed = dict.fromkeys(("outcome", "setup_outcome", "call_outcome", "teardown_outcome"),
+                               "passed")
+        self.writer.layout(PLAIN, "test_results", PLAIN_RESULT_COLUMNS, {
+            "run_id": self.run_key, "kind": "item", **passed,
+            "worker_id": None if self.annotator is None else self.annotator.worker_id})
         facts = run_facts(self.config.rootpath)
         extra: dict[str, Any] = {}
         for result in self.config.hook.pytest_ipfs_accel_run_info(config=self.config):
@@ -202,11 +214,12 @@ class CaptureSession:
         nodeid = report.nodeid  # a property that builds the string each time: read once
         attrs = report.__dict__
         annotator = self.annotator
-        if annotator is not None:  # in-process: this is also the annotating hook
-            annotator.annotate(report, nodeid)
+        # In-process, the annotator keeps the item's reports: they are read at its teardown.
+        attempt = None if annotator is None else annotator.annotate(report, nodeid)
         ops = attrs.get("ipfs_accel_ops")
         if ops:
             self._write_ops(ops)
+            del attrs["ipfs_accel_ops"]  # pytest keeps every report: drop what was ours
         when = report.when
         if when == "teardown":
             for name, handler in self.payload_handlers.items():
@@ -220,18 +233,26 @@ class CaptureSession:
             if waiting:
                 for finished in waiting:
                     self._finish(finished)
+        if attempt is None:  # on the xdist controller: report by report
+            self._add(nodeid, report, worker)
+        elif when == "teardown":
+            if nodeid not in self.items and plain_pass(attempt):
+                done[None].append((nodeid, attempt))  # its row is built when it is finished
+            else:
+                for each in attempt:
+                    self._add(nodeid, each, None)
+
+    def _add(self, nodeid: str, report: pytest.TestReport, worker: str | None) -> None:
         items = self.items
         rec = items.get(nodeid)
         if rec is None:
             rec = items[nodeid] = ItemRecord(nodeid)
         if rec.add(report, worker):
-            done[worker].append(items.pop(nodeid))
-        if annotator is not None:  # pytest keeps every report: drop what was ours
-            attrs.pop("ipfs_accel_item", None)
-            if ops:
-                del attrs["ipfs_accel_ops"]
-            if when == "teardown":
-                attrs.pop("ipfs_accel_extra", None)
+            self.done[worker].append(items.pop(nodeid))
+        attrs = report.__dict__
+        attrs.pop("ipfs_accel_item", None)  # pytest keeps every report: drop what was ours
+        if report.when == "teardown":
+            attrs.pop("ipfs_accel_extra", None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -250,6 +271,9 @@ class CaptureSession:
             for rec in waiting:
                 self._finish(rec)
         self.done.clear()
+        if self.annotator is not None:  # an attempt whose teardown never came
+            for report in self.annotator.pending():
+                self._add(report.nodeid, report, None)
         for rec in list(self.items.values()):  # items whose teardown never came (crashes)
             self._finish(rec)
         self.items.clear()
@@ -293,9 +317,20 @@ class CaptureSession:
         self.writer.put("runs", self.run_row)
 
     # -- internals -----------------------------------------------------------------------
-    def _finish(self, rec: ItemRecord) -> None:
+    def _finish(self, entry: ItemRecord | tuple[str, list[pytest.TestReport]]) -> None:
+        """Write a finished item: an ItemRecord, or a plain pass's ``(nodeid, reports)``."""
         assert self.writer is not None
-        self.writer.add(*rec.row(self.run_key, self.opts, self.warnings.pop(rec.nodeid, [])))
+        if type(entry) is tuple:
+            nodeid, reports = entry
+            if nodeid not in self.warnings:
+                self.writer.add(PLAIN, plain_row(nodeid, reports))
+                reports[0].__dict__.pop("ipfs_accel_item", None)
+                return
+            entry = ItemRecord(nodeid)  # a warning came after its teardown: the full row
+            for report in reports:
+                entry.add(report)
+            reports[0].__dict__.pop("ipfs_accel_item", None)
+        self.writer.add(*entry.row(self.run_key, self.opts, self.warnings.pop(entry.nodeid, [])))
 
     def _write_ops(self, ops: list[dict[str, Any]]) -> None:
         assert self.writer is not None

@@ -321,6 +321,11 @@ BRIEF_RESULT_COLUMNS = (
     "worker_id",
 )
 
+#: The result row of a test that simply passed, in-process (``records.plain_row``): the
+#: brief columns less its outcomes (all "passed") and worker id, constants of the layout.
+PLAIN_RESULT_COLUMNS = tuple(c for c in BRIEF_RESULT_COLUMNS
+                             if c != "worker_id" and not c.endswith("outcome"))
+
 #: Appendable tables and their columns.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "test_results": tuple(TEST_RESULT_COLUMNS),

@@ -262,3 +262,60 @@ def test_report_skips_only_tables_the_run_did_not_write(tmp_path):
     assert full["operations"] and hinted["operations"] == []  # skipped: not "written"
     full["operations"] = []
     assert hinted == full
+
+
+def test_plain_passes_and_the_full_rows_agree(tmp_path):
+    """A plain pass is written from its three reports at once (``records.plain_row``);
+    a warning that comes after its teardown still turns it into a full row."""
+    (tmp_path / "test_w.py").write_text(textwrap.dedent("""
+        import warnings
+
+        def test_warns_first():
+            warnings.warn("first news", UserWarning)
+
+        def test_plain():
+            pass
+
+        def test_noisy(record_property):
+            record_property("k", 1)
+
+        def test_warns_last():
+            warnings.warn("last news", UserWarning)
+    """))
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 0, result.stdout + result.stderr
+    rows = query(result.db, """
+        SELECT function, outcome, setup_outcome, call_outcome, teardown_outcome, worker_id,
+               kind, typeof(run_id), json_extract_string(warnings, '$[0].message'),
+               abs(duration_s - (setup_duration_s + call_duration_s + teardown_duration_s))
+                   < 1e-9,
+               started_at = setup_started_at AND finished_at = teardown_finished_at,
+               setup_finished_at <= call_started_at
+        FROM test_results ORDER BY function""")
+    common = ("passed", "passed", "passed", "passed", None, "item", "UUID")
+    assert rows == [
+        ("test_noisy", *common, None, True, True, True),
+        ("test_plain", *common, None, True, True, True),
+        ("test_warns_first", *common, "first news", True, True, True),
+        ("test_warns_last", *common, "last news", True, True, True),
+    ]
+
+
+def test_an_item_stopped_before_its_teardown_is_still_recorded(tmp_path):
+    (tmp_path / "test_stop.py").write_text(textwrap.dedent("""
+        import pytest
+
+        def test_first():
+            pass
+
+        def test_stops():
+            pytest.exit("enough")
+
+        def test_never():
+            pass
+    """))
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout + result.stderr
+    assert query(result.db, "SELECT function, setup_outcome, call_outcome FROM test_results "
+                            "ORDER BY function") == [
+        ("test_first", "passed", "passed"), ("test_stops", "passed", None)]
