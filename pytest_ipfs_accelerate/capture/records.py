@@ -225,7 +225,9 @@ class ItemRecord:
             return "xpassed" if self.xpassed else "passed"
         if teardown is not None and teardown[0] == "failed":
             return "error"
-        return "error" if setup is None else "passed"
+        if setup is None or teardown is None:  # never set up, or stopped while running
+            return "error"
+        return "passed"  # set up and torn down without a call (``--setup-only``)
 
     def row(self, run_id: Any, opts: CaptureOptions,
             warnings: list[dict[str, Any]]) -> tuple[str, tuple]:
@@ -242,13 +244,15 @@ class ItemRecord:
                 opts.capture_output == "failed" and outcome in FAILED_OUTCOMES)):
             stdout, stderr, log = _streams(self.sections, opts.output_max_chars)
         props = self.user_properties
+        stopped = None if "teardown" in self.phases or self.crashed else STOPPED
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
-                and not self.attempts and not self.extra):
+                and not self.attempts and not self.extra and stopped is None):
             return BRIEF, brief
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
             if self.failure is not None else _NO_FAILURE)
+        crash_message = crash_message or stopped
         device = None
         simulated = False
         for key, value in props:
@@ -267,6 +271,8 @@ class ItemRecord:
         )
 
 
+#: The crash message of an item whose teardown never came (the run was stopped).
+STOPPED = "the run stopped before this test's teardown"
 #: The writer layout of a result row with nothing but identity, outcome and times; its
 #: run id and kind ("item") are the layout's constants (see CaptureSession.open).
 BRIEF = "test_results:brief"

@@ -316,6 +316,16 @@ def test_an_item_stopped_before_its_teardown_is_still_recorded(tmp_path):
     """))
     result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
     assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout + result.stderr
-    assert query(result.db, "SELECT function, setup_outcome, call_outcome FROM test_results "
-                            "ORDER BY function") == [
-        ("test_first", "passed", "passed"), ("test_stops", "passed", None)]
+    assert query(result.db, "SELECT function, outcome, setup_outcome, call_outcome, "
+                            "crash_message FROM test_results ORDER BY function") == [
+        ("test_first", "passed", "passed", "passed", None),
+        ("test_stops", "error", "passed", None, "the run stopped before this test's teardown")]
+
+
+def test_setup_only_items_are_not_counted_as_stopped(tmp_path):
+    (tmp_path / "test_s.py").write_text("def test_a():\n    pass\n")
+    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist",
+                        "--setup-only")
+    assert result.ret == 0, result.stdout + result.stderr
+    assert query(result.db, "SELECT outcome, call_outcome, crash_message FROM test_results") == [
+        ("passed", None, None)]
