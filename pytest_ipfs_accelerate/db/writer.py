@@ -126,6 +126,8 @@ class BufferedWriter:
         self._prepared = self._con is not None
         self._attached = False  # the results DB is attached to self._con (path targets)
         self._starter: threading.Thread | None = None
+        self._releaser: threading.Thread | None = None
+        self._release_error: BaseException | None = None
         self._started = False
         self._start_error: BaseException | None = None
         self._lock = threading.RLock()  # guards the buffers
@@ -256,10 +258,37 @@ class BufferedWriter:
 
     def close(self) -> Path | None:
         """``finish()``, then close a held connection. Returns the spool path, if any."""
-        spooled = self.finish()
+        self._wait_released()
+        spooled = self.finish()  # rows added since release_in_background() are written too
         with self._io:
             self._release()
         return spooled
+
+    def release_in_background(self) -> None:
+        """After ``finish()``: detach the DB (its checkpoint) and shut the engine down on a
+        thread, while the caller goes on (pytest's own shutdown takes longer). ``close()``
+        waits for it, and writes whatever was added meanwhile."""
+        if self._con is None or self._releaser is not None:
+            return
+
+        def run() -> None:
+            try:
+                with self._io:
+                    self._release()
+            except BaseException as exc:  # raised by close()
+                self._release_error = exc
+
+        # Not a daemon: the interpreter waits for it even if close() is never called.
+        self._releaser = threading.Thread(target=run, name="ipfs-accel-release")
+        self._releaser.start()
+
+    def _wait_released(self) -> None:
+        if self._releaser is not None:
+            self._releaser.join()
+            self._releaser = None
+        if self._release_error is not None:
+            error, self._release_error = self._release_error, None
+            raise error
 
     def discard(self) -> None:
         """Stop without writing (the run is refused, e.g. its DB path is bad)."""

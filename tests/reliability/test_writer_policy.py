@@ -93,6 +93,19 @@ def test_layout_rows_take_constants_and_the_tables_defaults(tmp_path):
         (run_id, "item", "t.py::test_a", "passed", [], "gw1", 0, False, None, None, 1.0e9)]
 
 
+def test_background_release_frees_the_file_and_close_writes_late_rows(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, connection="hold")
+    w.add("run_tags", (run_id, "early", "1"))
+    assert w.finish() is None
+    w.release_in_background()  # the session's: once every sessionfinish is done
+    w._wait_released()
+    assert _other_process_can_write(db)  # detached: the lock is gone
+    w.add("run_tags", (run_id, "late", "2"))  # e.g. a plugin's row after sessionfinish
+    w.close()  # waits for the release, then writes what came after it
+    assert query(db, "SELECT key FROM run_tags ORDER BY key") == [("early",), ("late",)]
+
+
 def test_hold_keeps_the_lock_until_close(tmp_path):
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     w = _writer(db, run_id, connection="hold")
