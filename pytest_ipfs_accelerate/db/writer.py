@@ -70,6 +70,30 @@ class WriterWarning(UserWarning):
     """A flush failed; its rows are kept and retried."""
 
 
+class _Job:
+    """A function run on a thread of its own; ``join()`` returns its result or raises
+    its error."""
+
+    def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool) -> None:
+        self._fn = fn
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._fn()
+        except BaseException as exc:  # handed to join()
+            self._error = exc
+
+    def join(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
 class _Batch:
     """Rows taken from the buffers for one flush (given back if the flush fails)."""
 
@@ -125,11 +149,9 @@ class BufferedWriter:
         self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
         self._prepared = self._con is not None
         self._attached = False  # the results DB is attached to self._con (path targets)
-        self._starter: threading.Thread | None = None
-        self._releaser: threading.Thread | None = None
-        self._release_error: BaseException | None = None
+        self._starter: _Job | None = None
+        self._releaser: _Job | None = None
         self._started = False
-        self._start_error: BaseException | None = None
         self._lock = threading.RLock()  # guards the buffers
         self._io = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
@@ -218,25 +240,18 @@ class BufferedWriter:
         upgrading the DB take a few hundred ms, which can overlap pytest's collection.
         ``prepare`` runs first on that thread (e.g. slow facts for the first rows).
         :meth:`wait_started` returns its result or raises its error."""
-        def run() -> None:
-            try:
-                if prepare is not None:
-                    prepare()
-                self._started = self.start()
-            except BaseException as exc:  # handed to wait_started
-                self._start_error = exc
+        def run() -> bool:
+            if prepare is not None:
+                prepare()
+            return self.start()
 
-        self._starter = threading.Thread(target=run, name="ipfs-accel-start", daemon=True)
-        self._starter.start()
+        self._starter = _Job(run, "ipfs-accel-start", daemon=True)
 
     def wait_started(self) -> bool:
         """Wait for :meth:`start_in_background`; its result, or its error raised here."""
         if self._starter is not None:
-            self._starter.join()
-            self._starter = None
-        if self._start_error is not None:
-            error, self._start_error = self._start_error, None
-            raise error
+            job, self._starter = self._starter, None
+            self._started = job.join()
         return self._started
 
     def flush(self, *, wait: bool = True) -> bool:
@@ -272,23 +287,16 @@ class BufferedWriter:
             return
 
         def run() -> None:
-            try:
-                with self._io:
-                    self._release()
-            except BaseException as exc:  # raised by close()
-                self._release_error = exc
+            with self._io:
+                self._release()
 
         # Not a daemon: the interpreter waits for it even if close() is never called.
-        self._releaser = threading.Thread(target=run, name="ipfs-accel-release")
-        self._releaser.start()
+        self._releaser = _Job(run, "ipfs-accel-release", daemon=False)
 
     def _wait_released(self) -> None:
         if self._releaser is not None:
-            self._releaser.join()
-            self._releaser = None
-        if self._release_error is not None:
-            error, self._release_error = self._release_error, None
-            raise error
+            job, self._releaser = self._releaser, None
+            job.join()
 
     def discard(self) -> None:
         """Stop without writing (the run is refused, e.g. its DB path is bad)."""
