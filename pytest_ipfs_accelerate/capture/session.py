@@ -259,16 +259,18 @@ class CaptureSession:
         """The DB must be ready (or refused) before the first test runs."""
         self.ensure_started()
 
-    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session,
                              exitstatus: int) -> Generator[None, None, None]:
         """Write the last rows and read the report first; once every other plugin's
         ``sessionfinish`` (the benchmark recorder's writes) is done, the DB is detached
         in the background while pytest shuts down (``close()`` waits for it)."""
         self._finish_session(session, exitstatus)
-        yield
-        if self.writer is not None:
-            self.writer.release_in_background()
+        try:
+            return (yield)
+        finally:
+            if self.writer is not None:
+                self.writer.release_in_background()
 
     def _finish_session(self, session: pytest.Session, exitstatus: int) -> None:
         try:
