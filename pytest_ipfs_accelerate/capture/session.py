@@ -238,9 +238,9 @@ class CaptureSession:
         elif when == "teardown":
             if nodeid not in self.items and plain_pass(attempt):
                 done[None].append((nodeid, attempt))  # its row is built when it is finished
-            else:
+            else:  # by each report's own id, should an earlier attempt have lost its teardown
                 for each in attempt:
-                    self._add(nodeid, each, None)
+                    self._add(each.nodeid, each, None)
 
     def _add(self, nodeid: str, report: pytest.TestReport, worker: str | None) -> None:
         items = self.items

@@ -273,10 +273,12 @@ class BufferedWriter:
 
     def close(self) -> Path | None:
         """``finish()``, then close a held connection. Returns the spool path, if any."""
-        self._wait_released()
-        spooled = self.finish()  # rows added since release_in_background() are written too
-        with self._io:
-            self._release()
+        try:
+            self._wait_released()
+        finally:  # rows added since release_in_background() are written too
+            spooled = self.finish()
+            with self._io:
+                self._release()
         return spooled
 
     def release_in_background(self) -> None:

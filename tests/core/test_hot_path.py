@@ -329,3 +329,44 @@ def test_setup_only_items_are_not_counted_as_stopped(tmp_path):
     assert result.ret == 0, result.stdout + result.stderr
     assert query(result.db, "SELECT outcome, call_outcome, crash_message FROM test_results") == [
         ("passed", None, None)]
+
+
+def test_an_attempt_that_lost_its_teardown_is_not_merged_into_the_next():
+    """In-process the annotator keeps reports until a teardown. Should an item's teardown
+    never come while the session goes on, its reports stay its own, not the next item's."""
+    from types import SimpleNamespace
+
+    from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
+    from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
+    from pytest_ipfs_accelerate.capture.records import STOPPED, CaptureOptions
+    from pytest_ipfs_accelerate.capture.session import CaptureSession
+    from pytest_ipfs_accelerate.db.schema import TEST_RESULT_COLUMNS
+
+    def item(name: str) -> SimpleNamespace:
+        return SimpleNamespace(parent=None, own_markers=[], location=("t.py", 1, name),
+                               name=name, originalname=name)
+
+    def report(name: str, when: str) -> pytest.TestReport:
+        return pytest.TestReport(f"t.py::{name}", ("t.py", 1, name), {}, "passed", None, when,
+                                 duration=0.1, start=1.0, stop=1.1)
+
+    annotator = ItemAnnotator(SimpleNamespace(), OperationBuffer())  # type: ignore[arg-type]
+    annotator.items = {"t.py::test_a": item("test_a"), "t.py::test_b": item("test_b")}
+    session = CaptureSession(
+        SimpleNamespace(), db_path=None, opts=CaptureOptions(), tags={},  # type: ignore[arg-type]
+        ops=annotator.ops, annotator=annotator, connection="per-flush", flush_rows=10,
+        flush_seconds=0, lock_timeout_s=1, slowest=5, report_path=None)
+    rows: list[tuple] = []
+    session.writer = SimpleNamespace(add=lambda layout, row: rows.append((layout, row)))
+    for r in (report("test_a", "setup"), report("test_b", "setup"), report("test_b", "call"),
+              report("test_b", "teardown")):
+        session.pytest_runtest_logreport(r)
+    for entry in session.done.pop(None):
+        session._finish(entry)
+    assert [(layout, row[0], row[7]) for layout, row in rows] == [
+        ("test_results:brief", "t.py::test_b", "passed")]
+    [stopped] = session.items.values()  # test_a: finished at session end, as stopped
+    layout, row = stopped.row("run", CaptureOptions(), [])
+    values = dict(zip(TEST_RESULT_COLUMNS, row, strict=True))
+    assert (layout, values["nodeid"], values["outcome"], values["crash_message"]) == (
+        "test_results", "t.py::test_a", "error", STOPPED)
