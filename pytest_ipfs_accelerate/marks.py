@@ -14,7 +14,8 @@ import pytest
 
 
 class NodeFacts:
-    """``markers(item)`` and ``class_name(item)``, each parent chain walked once."""
+    """An item's marker names and the class it was collected from, each parent chain
+    walked once."""
 
     def __init__(self) -> None:
         self._parents: dict[Any, tuple[tuple[str, ...], str | None]] = {}
@@ -32,12 +33,8 @@ class NodeFacts:
         """The item's marker names, nearest node first, each name once."""
         return self.of(item)[0]
 
-    def class_name(self, item: Any) -> str | None:
-        """The qualified name of the class the item was collected from, if any."""
-        return self._parent(item.parent)[1]
-
     def of(self, item: Any) -> tuple[tuple[str, ...], str | None]:
-        """``(markers(item), class_name(item))`` in one look-up."""
+        """``(markers(item), the qualified name of the item's class or None)``."""
         chain, cls = self._parent(item.parent)
         own = item.own_markers
         if not own:

@@ -233,7 +233,7 @@ class CaptureSession:
             if waiting:
                 for finished in waiting:
                     self._finish(finished)
-        if attempt is None:  # on the xdist controller: report by report
+        if attempt is None:  # report by report: the xdist controller, or an uncollected item
             self._add(nodeid, report, worker)
         elif when == "teardown":
             if nodeid not in self.items and plain_pass(attempt):
