@@ -1,4 +1,4 @@
-"""The pytest11 entry point: options, markers and hooks. Thin: it wires the rooms together.
+"""The pytest11 entry point: options, markers and hooks. Thin: it wires the packages together.
 
 While capture is off, this module registers options, markers and fixtures only; the
 DuckDB writer (and duckdb itself) is loaded only when ``--ipfs-accel-db``, the
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-#: Room plugin modules: each owns its options, markers and fixtures.
-ROOM_PLUGINS = (
+#: The packages' pytest plugins: each owns its options, markers and fixtures.
+PACKAGE_PLUGINS = (
     "pytest_ipfs_accelerate.ipfs.pytest_plugin",
     "pytest_ipfs_accelerate.containers.pytest_plugin",
     "pytest_ipfs_accelerate.hardware.pytest_plugin",
@@ -29,10 +29,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from pytest_ipfs_accelerate import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-    for name in ROOM_PLUGINS:
+    for name in PACKAGE_PLUGINS:
         # A plain import, not ``import_plugin``: that would route the module through
         # pytest's assertion-rewriting loader (it unmarshals the cached code from a file
-        # object, ~8x slower), and the rooms assert nothing users need explained.
+        # object, ~8x slower), and the plugins assert nothing users need explained.
         if not pluginmanager.has_plugin(name) and not pluginmanager.is_blocked(name):
             pluginmanager.register(importlib.import_module(name), name)
 

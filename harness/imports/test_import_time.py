@@ -19,7 +19,7 @@ from harness.child_timing import ChildTiming, python_cmd, run_timed
 from harness.figures import Figure, record_figures
 from harness.imports.importtime import new_modules, parse_importtime
 from harness.sizes import bench_size
-from pytest_ipfs_accelerate.plugin import ROOM_PLUGINS
+from pytest_ipfs_accelerate.plugin import PACKAGE_PLUGINS
 
 ROUNDS = bench_size("import_rounds", 10, 1)
 PKG = "pytest_ipfs_accelerate"
@@ -30,7 +30,7 @@ HEAVY = ("duckdb", "torch", "numpy", "safetensors", "accelerate", "docker", "ipf
 CASES: dict[str, tuple[str, str | None]] = {
     "interpreter": ("pass", None),
     "pytest": ("import pytest", "interpreter"),
-    "plugin_idle": (f"import pytest, {PKG}.plugin, {', '.join(ROOM_PLUGINS)}", "pytest"),
+    "plugin_idle": (f"import pytest, {PKG}.plugin, {', '.join(PACKAGE_PLUGINS)}", "pytest"),
     "capture_enabled": (f"import pytest, {PKG}.plugin, {PKG}.capture.session, "
                         f"{PKG}.db.writer, duckdb", "pytest"),
     "package": (f"import {PKG}", "interpreter"),

@@ -28,7 +28,7 @@ from pytest_ipfs_accelerate.analysis.runs import (
     resolve_run,
 )
 from pytest_ipfs_accelerate.analysis.stats import mann_whitney_u, mean_stdev, two_sided_p
-from pytest_ipfs_accelerate.benchmarks.thresholds import CompareOptions, threshold_for
+from pytest_ipfs_accelerate.analysis.thresholds import CompareOptions, threshold_for
 
 #: Fewest samples per side for the rank test (5 vs 5 is the smallest that can reach p < 0.05).
 MIN_SAMPLES = 5

@@ -58,7 +58,7 @@ def marker_threshold(item: pytest.Item) -> float | None:
 
 def _compare_options(config: pytest.Config) -> Any:
     """``[benchmarks]`` compare options; a bad threshold table is a usage error."""
-    from pytest_ipfs_accelerate.benchmarks.thresholds import CompareOptions
+    from pytest_ipfs_accelerate.analysis.thresholds import CompareOptions
     from pytest_ipfs_accelerate.config import settings_for
     from pytest_ipfs_accelerate.errors import ConfigError
 

@@ -438,7 +438,7 @@ class BufferedWriter:
         assert self.path is not None
         if not spool_dir(self.path).is_dir():
             return
-        from pytest_ipfs_accelerate.dbtools.merge import fold_spools
+        from pytest_ipfs_accelerate.db.merge import fold_spools
 
         self.folded_spools = fold_spools(con, self.path)
 

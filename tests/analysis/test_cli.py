@@ -13,14 +13,9 @@ from harness.analysis.synthetic_db import add_benchmark, add_run, add_test, new_
 from pytest_ipfs_accelerate import cli
 from tests.support import query
 
-ANALYSIS_CLI = "pytest_ipfs_accelerate.analysis_cli"
-
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    if ANALYSIS_CLI not in cli.ROOM_CLIS:
-        monkeypatch.setattr(cli, "ROOM_CLIS", (*cli.ROOM_CLIS, ANALYSIS_CLI))
-
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Any:
     def run(*argv: str) -> tuple[int, str, str]:
         code = cli.main(list(argv))
         out, err = capsys.readouterr()

@@ -90,7 +90,7 @@ def test_cli_filters_reach_sql_only_as_parameters(db, evil, capsys):
 
 @pytest.mark.parametrize("evil", EVIL)
 def test_report_model_rejects_a_malicious_run_id(db, evil):
-    from pytest_ipfs_accelerate.dbcli import open_read_only
+    from pytest_ipfs_accelerate.cli.arguments import open_read_only
     from pytest_ipfs_accelerate.report.model import build_run_report
 
     con = open_read_only(str(db))

@@ -200,7 +200,7 @@ def test_refold_of_an_already_folded_spool_adds_nothing(tmp_path):
 
 
 def test_merge_folds_pending_spools_of_its_output(tmp_path):
-    from pytest_ipfs_accelerate.dbtools import merge_databases
+    from pytest_ipfs_accelerate.db.merge import merge_databases
 
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     _spool_one_tag(db, run_id)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_ipfs_accelerate.cli import dashboard as serve_cli
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from pytest_ipfs_accelerate.report import serve_cli
 from pytest_ipfs_accelerate.report.dashboard import DashboardServer, NoSnapshot, SnapshotReader
 
 HOLD_LOCK = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "

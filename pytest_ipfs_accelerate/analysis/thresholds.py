@@ -1,7 +1,8 @@
 """Regression-check options: thresholds and test parameters, from ``[benchmarks]``.
 
-Apart from the analysis package (whose import is heavier) so that a capture run can
-check its ``[benchmarks]`` table before any test runs without loading the comparison code.
+A module of its own, importing nothing of the rest of the analysis package, so that a
+capture run can check its ``[benchmarks]`` table before any test runs without loading
+the comparison code.
 """
 
 from __future__ import annotations

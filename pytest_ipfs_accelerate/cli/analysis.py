@@ -1,19 +1,26 @@
-"""The analysis subcommands: ``compare``, ``trend``, ``matrix``."""
+"""``ipfs-accel compare | trend | matrix``: benchmark regressions, trends, the compatibility
+matrix."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
+from pytest_ipfs_accelerate.cli.arguments import (
+    add_config_file,
+    add_db,
+    add_output,
+    open_read_only,
+    settings,
+    write_output,
+)
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare a run's benchmarks and metrics with a baseline "
                        "run (a CI gate with --fail-on-regression)")
-    p.add_argument("db", help="results DuckDB file")
+    add_db(p)
     p.add_argument("--candidate", help="run id (or unique prefix); default: the latest run "
                    "with benchmarks or metrics")
     p.add_argument("--baseline", help="run id (or unique prefix); default: the latest earlier "
@@ -28,54 +35,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-store", action="store_true",
                    help="do not store the comparisons in the regressions table")
     p.add_argument("--format", choices=("md", "json"), default="md")
-    p.add_argument("--config", dest="config_file", help="config file (default: search cwd)")
+    add_config_file(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("trend", help="history of each benchmark per hardware, with change "
                        "points")
-    p.add_argument("db", help="results DuckDB file")
+    add_db(p)
     p.add_argument("--benchmark", help="benchmark name or nodeid (substring of the nodeid "
                    "also matches)")
     p.add_argument("--hardware", help="hardware fingerprint prefix or device label")
     p.add_argument("--min-step", type=float, default=None, metavar="X",
                    help="smallest relative step reported (default: config, 0.10)")
     p.add_argument("--format", choices=("md", "json"), default="md")
-    p.add_argument("--config", dest="config_file", help="config file (default: search cwd)")
+    add_config_file(p)
     p.set_defaults(func=cmd_trend)
 
     p = sub.add_parser("matrix", help="compatibility matrix: tests or models x hardware")
-    p.add_argument("db", help="results DuckDB file")
+    add_db(p)
     p.add_argument("--by", choices=("test", "model"), default="test")
     p.add_argument("--run", help="only this run (id or unique prefix)")
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    add_output(p)
     p.set_defaults(func=cmd_matrix)
-
-
-def _settings(path: str | None) -> Any:
-    from pytest_ipfs_accelerate.config import Settings
-
-    return Settings.load(path)
-
-
-def _out(text: str, output: str | None = None) -> None:
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise IpfsAccelError(f"{output}: cannot write: {exc.strerror}") from None
-    print(f"wrote {output}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from pytest_ipfs_accelerate.analysis import CompareOptions, compare_runs, store_comparisons
-    from pytest_ipfs_accelerate.analysis.render import compare_json, compare_markdown
     from pytest_ipfs_accelerate.db.connect import open_database
     from pytest_ipfs_accelerate.errors import DatabaseLockedError
+    from pytest_ipfs_accelerate.report.analysis_render import compare_json, compare_markdown
 
-    opts = CompareOptions.from_settings(_settings(args.config_file))
+    opts = CompareOptions.from_settings(settings(args.config_file))
     if args.threshold is not None:
         if args.threshold <= 0:
             raise IpfsAccelError(f"--threshold must be positive (0.1 = 10%), got {args.threshold}")
@@ -95,20 +85,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.format == "json":
-        _out(compare_json(result))
+        write_output(compare_json(result))
     else:
-        _out(compare_markdown(result, only_changes=not args.all))
+        write_output(compare_markdown(result, only_changes=not args.all))
     return 1 if args.fail_on_regression and result.regressions else 0
 
 
 def cmd_trend(args: argparse.Namespace) -> int:
     from pytest_ipfs_accelerate.analysis import trend
-    from pytest_ipfs_accelerate.analysis.render import trend_json, trend_markdown
-    from pytest_ipfs_accelerate.dbcli import open_read_only
+    from pytest_ipfs_accelerate.report.analysis_render import trend_json, trend_markdown
 
     min_step = args.min_step
     if min_step is None:
-        min_step = float(_settings(args.config_file).get("benchmarks.min_step"))
+        min_step = float(settings(args.config_file).get("benchmarks.min_step"))
     if min_step < 0:
         raise IpfsAccelError(f"--min-step must be >= 0, got {min_step}")
     con = open_read_only(args.db)
@@ -116,14 +105,17 @@ def cmd_trend(args: argparse.Namespace) -> int:
         series = trend(con, args.benchmark, hardware=args.hardware, min_step=min_step)
     finally:
         con.close()
-    _out(trend_json(series) if args.format == "json" else trend_markdown(series))
+    write_output(trend_json(series) if args.format == "json" else trend_markdown(series))
     return 0
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     from pytest_ipfs_accelerate.analysis import compatibility_matrix
-    from pytest_ipfs_accelerate.analysis.render import matrix_dict, matrix_html, matrix_markdown
-    from pytest_ipfs_accelerate.dbcli import open_read_only
+    from pytest_ipfs_accelerate.report.analysis_render import (
+        matrix_dict,
+        matrix_html,
+        matrix_markdown,
+    )
 
     con = open_read_only(args.db)
     try:
@@ -138,5 +130,5 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         text = matrix_html(m)
     else:
         text = matrix_markdown(m)
-    _out(text, args.output)
+    write_output(text, args.output)
     return 0

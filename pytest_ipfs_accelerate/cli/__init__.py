@@ -1,4 +1,7 @@
-"""``ipfs-accel``: subcommands, thin over the rooms. Bad input exits 2 with one clear line."""
+"""``ipfs-accel``: one module per command group, each with ``register(subparsers)``.
+
+Bad input exits 2 with one clear line, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +13,21 @@ from collections.abc import Sequence
 from pytest_ipfs_accelerate import __version__
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 
-#: Rooms that add their own subcommands through ``register(subparsers)``.
-ROOM_CLIS = (
-    "pytest_ipfs_accelerate.analysis_cli",
-    "pytest_ipfs_accelerate.dbtools_cli",
-    "pytest_ipfs_accelerate.report.serve_cli",
-    "pytest_ipfs_accelerate.ipfs.cli",
-    "pytest_ipfs_accelerate.containers.cli",
-    "pytest_ipfs_accelerate.hardware.cli",
-    "pytest_ipfs_accelerate.bench_cli",
+#: Command groups, in ``--help`` order: ``pytest_ipfs_accelerate.cli.<name>``.
+COMMAND_GROUPS = (
+    "results",     # runs, report, query
+    "config",      # config show|validate
+    "analysis",    # compare, trend, matrix
+    "database",    # merge, export
+    "dashboard",   # serve
+    "ipfs",        # ipfs add|cat|verify|daemon
+    "containers",  # containers ls|images|sweep
+    "hardware",    # hardware
+    "bench",       # bench (from a checkout only)
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pytest_ipfs_accelerate import dbcli
-
     parser = argparse.ArgumentParser(
         prog="ipfs-accel",
         description="Query and report on pytest-ipfs-accelerate results; IPFS, container "
@@ -32,15 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    dbcli.register(sub)
-    for name in ROOM_CLIS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    for name in COMMAND_GROUPS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
@@ -57,7 +53,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

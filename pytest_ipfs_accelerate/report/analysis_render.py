@@ -114,15 +114,7 @@ def matrix_markdown(m: Matrix) -> str:
 
 
 def matrix_html(m: Matrix) -> str:
-    """The report room's renderer if it has one, else a self-contained plain table."""
-    try:
-        from pytest_ipfs_accelerate.report import render as report_render
-
-        renderer = getattr(report_render, "render_matrix_html", None)
-    except ImportError:
-        renderer = None
-    if renderer is not None:
-        return str(renderer(m))
+    """A self-contained HTML page with the matrix as a plain table."""
     esc = html.escape
     head = "".join(f"<th class=\"{'sim' if c in m.simulated_columns else ''}\">{esc(c)}</th>"
                    for c in m.columns)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pytest_ipfs_accelerate.cli.arguments import add_db
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="live dashboard of a results DB on 127.0.0.1")
-    p.add_argument("db", help="results DuckDB file (may be written by a running pytest)")
+    add_db(p, "results DuckDB file (may be written by a running pytest)")
     p.add_argument("--port", type=_port, default=8765, help="port (0: any free one)")
     p.add_argument("--host", default="127.0.0.1",
                    help="loopback address to listen on (only 127.0.0.1 or ::1 are allowed)")

@@ -1,14 +1,16 @@
-"""The ``export`` and ``merge`` subcommands (added to ``ipfs-accel`` by ``cli.py``)."""
+"""``ipfs-accel merge | export``: whole results DBs."""
 
 from __future__ import annotations
 
 import argparse
 
+from pytest_ipfs_accelerate.cli.arguments import add_db
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export a results DB to Parquet, hive-partitioned by "
                                       "host, hardware fingerprint and date")
-    p.add_argument("db", help="results DuckDB file")
+    add_db(p)
     p.add_argument("--parquet", required=True, metavar="DIR",
                    help="output directory (one subfolder per table)")
     p.add_argument("--prefix", default=None,
@@ -22,9 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="IN", help="results DBs to merge in")
     p.set_defaults(func=cmd_merge)
 
-
 def cmd_export(args: argparse.Namespace) -> int:
-    from pytest_ipfs_accelerate.dbtools.export import export_parquet
+    from pytest_ipfs_accelerate.db.export import export_parquet
 
     counts = export_parquet(args.db, args.parquet, prefix=args.prefix)
     for table, rows in counts.items():
@@ -34,7 +35,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from pytest_ipfs_accelerate.dbtools.merge import merge_databases
+    from pytest_ipfs_accelerate.db.merge import merge_databases
 
     result = merge_databases(args.out, args.inputs)
     rows = ", ".join(f"{t} +{n}" for t, n in sorted(result.rows_added.items()) if n)
