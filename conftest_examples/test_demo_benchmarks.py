@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.importer import AddedEntry, AddOptions, add_stream
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddedEntry, AddOptions, add_stream
 
 MIB = 1 << 20
 SIZE_MIB = int(os.environ.get("IPFS_ACCEL_BENCH_MIB", "256"))

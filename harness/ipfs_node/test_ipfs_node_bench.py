@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.kubo import KuboRpcBackend
-from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
+from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
 SIZE = 16 << 20  # bytes per add/cat round
 DATA = random.Random(42).randbytes(SIZE)

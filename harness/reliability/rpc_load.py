@@ -108,8 +108,8 @@ class _Client:
 def run_load(clients: int = 8, ops: int = 1000, *, seed: int = 7,
              max_blob: int = 64 * 1024) -> LoadResult:
     """Start a simulated node's RPC server on 127.0.0.1 and load it; returns the result."""
-    from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-    from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+    from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+    from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
     result = LoadResult(clients, ops, latencies={op: [] for op, _ in MIX})
     lock = threading.Lock()

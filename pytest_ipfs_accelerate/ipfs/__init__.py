@@ -1,44 +1,37 @@
 """IPFS room: the CID/UnixFS engine, the simulated node, its Kubo RPC server, the Kubo
 client/spawner and the fixtures.
 
+- ``engine/``: codecs, CIDs, the importer (``ipfs add``) and exporter, CAR, HAMT: pure.
+- ``node/``: the backend interface, the simulated node and its blockstore, pins, faults.
+- ``rpc/``: the Kubo RPC server over a node, and the client of any Kubo RPC API.
+
 Public names load lazily (importing this package costs nothing), e.g.::
 
-    from pytest_ipfs_accelerate.ipfs import SimulatedNode, KuboRpcServer
+    from pytest_ipfs_accelerate.ipfs import SimulatedNode, KuboRpcServer, AddOptions, add_bytes
     node = SimulatedNode()
     with KuboRpcServer(node) as server:
         ...  # any Kubo RPC client at server.multiaddr
+    add_bytes(b"hello world\\n", AddOptions(), None).cid  # CID only, nothing stored
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from pytest_ipfs_accelerate.lazy import lazy_exports
 
 _EXPORTS = {
-    "SimulatedNode": "node",
-    "Added": "node",
-    "KUBO_VERSION": "node",
-    "FaultConfig": "faults",
-    "make_swarm": "swarm",
-    "KuboRpcServer": "rpc_server",
-    "KuboRpcBackend": "kubo",
-    "KuboDaemon": "kubo",
-    "IpfsBackend": "backend",
-    "IpfsNodeError": "node_errors",
-    "BlockNotFoundError": "node_errors",
-    "CorruptBlockError": "node_errors",
-    "InjectedFaultError": "node_errors",
-    "NodeOfflineError": "node_errors",
-    "KuboUnavailableError": "node_errors",
-    "KuboRpcError": "node_errors",
-    "UnsafePathError": "node_errors",
+    "engine.cid": ("CID", "cid_for_block", "verify_block"),
+    "engine.importer": ("AddOptions", "AddedEntry", "AddError", "add_bytes", "add_stream",
+                        "add_path", "add_paths"),
+    "engine.car": ("read_car", "write_car", "export_car"),
+    "engine.errors": ("IpfsNodeError", "BadRequestError", "UnsafePathError"),
+    "node.backend": ("IpfsBackend", "Added"),
+    "node.simulated": ("SimulatedNode", "KUBO_VERSION"),
+    "node.faults": ("FaultConfig",),
+    "node.swarm": ("make_swarm",),
+    "node.errors": ("BlockNotFoundError", "CorruptBlockError", "InjectedFaultError",
+                    "NodeOfflineError", "KuboUnavailableError", "KuboRpcError"),
+    "rpc.server": ("KuboRpcServer",),
+    "rpc.kubo_client": ("KuboRpcBackend",),
+    "rpc.kubo_daemon": ("KuboDaemon",),
 }
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
+    from pytest_ipfs_accelerate.ipfs.node.recording import RecordingNode
 
 BACKEND_ENV = "IPFS_ACCEL_IPFS"
 API_ENV = "IPFS_ACCEL_IPFS_API"
@@ -71,18 +71,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # -- settings ---------------------------------------------------------------------------
 
-def _setting(config: pytest.Config, option: str, key: str, env: str) -> Any:
-    from pytest_ipfs_accelerate.config import resolve
-
-    return resolve(config, option=option, key=key, env=env)
-
+# An empty value (``IPFS_ACCEL_IPFS=``) counts as unset: hence ``or`` rather than ``default=``.
 
 def _api_setting(config: pytest.Config) -> str:
-    return str(_setting(config, "ipfs_accel_ipfs_api", "ipfs.api", API_ENV) or "")
+    from pytest_ipfs_accelerate.config import resolve
+
+    return str(resolve(config, option="ipfs_accel_ipfs_api", key="ipfs.api", env=API_ENV)
+               or "")
 
 
 def _raw_backend(config: pytest.Config) -> str:
-    return str(_setting(config, "ipfs_accel_ipfs", "ipfs.backend", BACKEND_ENV) or "auto").strip()
+    from pytest_ipfs_accelerate.config import resolve
+
+    return str(resolve(config, option="ipfs_accel_ipfs", key="ipfs.backend", env=BACKEND_ENV)
+               or "auto").strip()
+
+
+def _kubo_binary(config: pytest.Config) -> str:
+    from pytest_ipfs_accelerate.config import resolve
+
+    return str(resolve(config, option="ipfs_accel_ipfs_bin", key="ipfs.bin", env=BIN_ENV)
+               or "ipfs")
 
 
 def configured_backend(config: pytest.Config) -> tuple[str, str]:
@@ -101,7 +110,7 @@ def configured_backend(config: pytest.Config) -> tuple[str, str]:
         return raw, "chosen"
     if _api_setting(config):
         return "kubo", "auto: API address set"
-    binary = str(_setting(config, "ipfs_accel_ipfs_bin", "ipfs.bin", BIN_ENV) or "ipfs")
+    binary = _kubo_binary(config)
     if shutil.which(binary):
         return "kubo", f"auto: {binary} on PATH"
     return "simulated", "auto: no ipfs binary on PATH"
@@ -153,8 +162,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _kubo_backend(config: pytest.Config, explicit: bool) -> Any:
     """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session."""
-    from pytest_ipfs_accelerate.ipfs.kubo import KuboDaemon, KuboRpcBackend, wait_for_api
-    from pytest_ipfs_accelerate.ipfs.node_errors import IpfsNodeError
+    from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend, wait_for_api
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
     from pytest_ipfs_accelerate.strict import is_strict, missing_backend
 
     raw = config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV, "")
@@ -174,7 +184,7 @@ def _kubo_backend(config: pytest.Config, explicit: bool) -> Any:
         except IpfsNodeError as exc:
             cache[addr] = f"start the daemon ({exc})"
             return unavailable(f"Kubo RPC API at {addr}", cache[addr])
-    binary = str(_setting(config, "ipfs_accel_ipfs_bin", "ipfs.bin", BIN_ENV) or "ipfs")
+    binary = _kubo_binary(config)
     if binary not in cache:
         from pytest_ipfs_accelerate.config import settings_for
 
@@ -204,7 +214,7 @@ class _NodeSet:
         self._closers: list[Callable[[], None]] = []
 
     def simulated(self, faults: Any = None) -> Any:
-        from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
+        from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 
         node = SimulatedNode(faults=faults)
         self._closers.append(node.close)
@@ -214,7 +224,7 @@ class _NodeSet:
         """Start a Kubo RPC server for ``node``; ``record``: each request becomes an
         ``rpc/<command>`` operation (for clients that bypass the node wrapper)."""
         from pytest_ipfs_accelerate.config import settings_for
-        from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+        from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
         limit = int(settings_for(self.config).get("ipfs.rpc_max_request_mb")) * 1024 * 1024
         observer = self._record_request if record else None
@@ -223,8 +233,8 @@ class _NodeSet:
         return server
 
     def make(self, faults: Any = None) -> RecordingNode:
-        from pytest_ipfs_accelerate.ipfs.kubo import KuboRpcBackend
-        from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
+        from pytest_ipfs_accelerate.ipfs.node.recording import RecordingNode
+        from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 
         if self.backend == "simulated":
             return RecordingNode(self.simulated(faults), self.config, "simulated")
@@ -266,8 +276,8 @@ def _faults_from_marker(request: pytest.FixtureRequest) -> Any:
     marker = request.node.get_closest_marker("ipfs_faults")
     if marker is None:
         return None
-    from pytest_ipfs_accelerate.ipfs.faults import FaultConfig
-    from pytest_ipfs_accelerate.ipfs.node_errors import IpfsNodeError
+    from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+    from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig
 
     try:
         return FaultConfig.from_mapping(dict(marker.kwargs))
@@ -390,8 +400,8 @@ def ipfs_swarm(request: pytest.FixtureRequest) -> Iterator[Callable[..., list[Re
     A node fetches blocks it lacks from its peers (bitswap-like, in-process); ``faults`` is
     one ``FaultConfig`` for all nodes or one per node. ``node.backend`` is the SimulatedNode.
     """
-    from pytest_ipfs_accelerate.ipfs.recording import RecordingNode
-    from pytest_ipfs_accelerate.ipfs.swarm import make_swarm
+    from pytest_ipfs_accelerate.ipfs.node.recording import RecordingNode
+    from pytest_ipfs_accelerate.ipfs.node.swarm import make_swarm
 
     made: list[Any] = []
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_ipfs_accelerate.cli.ipfs import add_arguments, add_command
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from pytest_ipfs_accelerate.ipfs.add_cli import add_arguments, add_command
-from pytest_ipfs_accelerate.ipfs.chunker import ChunkerError
+from pytest_ipfs_accelerate.ipfs.engine.chunker import ChunkerError
 
 HELLO = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
 
@@ -99,10 +99,10 @@ def test_directory_needs_recursive(tree: Path) -> None:
 
 
 def test_module_entry_point_reports_errors(tree: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "pytest_ipfs_accelerate.ipfs.add_cli",
+    ok = subprocess.run([sys.executable, "-m", "pytest_ipfs_accelerate.cli", "ipfs", "add",
                          str(tree / "d" / "hello.txt")], capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout == f"added {HELLO} hello.txt\n"
-    bad = subprocess.run([sys.executable, "-m", "pytest_ipfs_accelerate.ipfs.add_cli",
+    bad = subprocess.run([sys.executable, "-m", "pytest_ipfs_accelerate.cli", "ipfs", "add",
                           str(tree / "d")], capture_output=True, text=True)
     assert bad.returncode == 2 and "ipfs-accel: error:" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.car import (
+from pytest_ipfs_accelerate.ipfs.engine.car import (
     CarError,
     encode_header,
     export_car,
@@ -15,8 +15,8 @@ from pytest_ipfs_accelerate.ipfs.car import (
     walk_dag,
     write_car,
 )
-from pytest_ipfs_accelerate.ipfs.cid import CID, verify_block
-from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, verify_block
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes
 
 
 def _dag(opts: AddOptions) -> tuple[CID, dict[CID, bytes]]:
@@ -95,7 +95,7 @@ def test_fuzz_car_reader() -> None:
 
 
 def test_export_car_of_a_directory(tmp_path) -> None:
-    from pytest_ipfs_accelerate.ipfs.importer import add_path
+    from pytest_ipfs_accelerate.ipfs.engine.importer import add_path
 
     (tmp_path / "d" / "s").mkdir(parents=True)
     (tmp_path / "d" / "s" / "x").write_bytes(b"x" * 1000)

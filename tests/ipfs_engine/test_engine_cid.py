@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from pytest_ipfs_accelerate.ipfs import multibase, multihash
-from pytest_ipfs_accelerate.ipfs.cid import (
+from pytest_ipfs_accelerate.ipfs.engine import multibase, multihash
+from pytest_ipfs_accelerate.ipfs.engine.cid import (
     CID,
     DAG_PB,
     RAW,
@@ -18,7 +18,7 @@ from pytest_ipfs_accelerate.ipfs.cid import (
     cid_for_block,
     verify_block,
 )
-from pytest_ipfs_accelerate.ipfs.varint import VarintError, decode_uvarint, encode_uvarint
+from pytest_ipfs_accelerate.ipfs.engine.varint import VarintError, decode_uvarint, encode_uvarint
 
 HELLO_V0 = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
 HELLO_V1 = "bafybeicg2rebjoofv4kbyovkw7af3rpiitvnl6i7ckcywaq6xjcxnc2mby"

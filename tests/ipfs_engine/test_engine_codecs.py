@@ -6,10 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_ipfs_accelerate.ipfs import unixfs
-from pytest_ipfs_accelerate.ipfs.cid import CID
-from pytest_ipfs_accelerate.ipfs.dagpb import DagPBError, PBLink, PBNode, decode_node, encode_node
-from pytest_ipfs_accelerate.ipfs.unixfs import UnixFSData, UnixFSError, decode_data, encode_data
+from pytest_ipfs_accelerate.ipfs.engine import unixfs
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import (
+    DagPBError,
+    PBLink,
+    PBNode,
+    decode_node,
+    encode_node,
+)
+from pytest_ipfs_accelerate.ipfs.engine.unixfs import (
+    UnixFSData,
+    UnixFSError,
+    decode_data,
+    encode_data,
+)
 
 LEAF = CID.decode("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
 

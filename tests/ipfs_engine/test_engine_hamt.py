@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs import hamt
-from pytest_ipfs_accelerate.ipfs.cid import CID, cid_for_block
-from pytest_ipfs_accelerate.ipfs.dagpb import decode_node
-from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes, add_directory_entries
-from pytest_ipfs_accelerate.ipfs.unixfs import HAMT_SHARD, decode_data
+from pytest_ipfs_accelerate.ipfs.engine import hamt
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, cid_for_block
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes, add_directory_entries
+from pytest_ipfs_accelerate.ipfs.engine.unixfs import HAMT_SHARD, decode_data
 from tests.ipfs_engine.engine_vectors import load_vectors
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.cid import CID, verify_block
-from pytest_ipfs_accelerate.ipfs.dagpb import decode_node
-from pytest_ipfs_accelerate.ipfs.importer import (
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, verify_block
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
+from pytest_ipfs_accelerate.ipfs.engine.importer import (
     AddedEntry,
     AddError,
     AddOptions,
@@ -21,7 +21,7 @@ from pytest_ipfs_accelerate.ipfs.importer import (
     add_paths,
     add_stream,
 )
-from pytest_ipfs_accelerate.ipfs.unixfs import SYMLINK, decode_data
+from pytest_ipfs_accelerate.ipfs.engine.unixfs import SYMLINK, decode_data
 
 ZEROS_1MIB = "QmVkbauSDEaMP4Tkq6Epm9uW75mWm136n81YH8fGtfwdHU"
 
@@ -145,7 +145,7 @@ def test_kubo_option_defaults() -> None:
 
 
 def test_sub_directories_of_a_hamt_are_listed_in_hash_order(tmp_path: Path) -> None:
-    from pytest_ipfs_accelerate.ipfs.hamt import murmur3_x64_64
+    from pytest_ipfs_accelerate.ipfs.engine.hamt import murmur3_x64_64
 
     names = [f"sub{i:02d}" for i in range(12)]
     for name in names:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.cid import CID, verify_block
-from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes, add_paths
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, verify_block
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes, add_paths
 from tests.ipfs_engine.engine_vectors import case_tree, content, load_vectors, materialize
 
 VECTORS = load_vectors()

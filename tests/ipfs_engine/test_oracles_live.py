@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes, add_paths
+from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes, add_paths
 from pytest_ipfs_accelerate.strict import missing_backend
 from tests.ipfs_engine import engine_oracles as oracles
 from tests.ipfs_engine.engine_vectors import materialize

@@ -54,6 +54,14 @@ def test_verify(tree, capsys):
     assert code == 1 and "MISMATCH" in err and HELLO_CID in err
 
 
+def test_verify_takes_the_add_flags_as_add_spells_them(tree, capsys):
+    code, out, _ = run(capsys, "add", "-Q", "--cid-version=1", "--raw-leaves=false", "hello.txt")
+    assert code == 0 and out.strip().startswith("bafybei")  # dag-pb leaves, CIDv1
+    assert run(capsys, "verify", out.strip(), "hello.txt", "--raw-leaves=false")[0] == 0
+    code, _, err = run(capsys, "verify", out.strip(), "hello.txt")  # v1 implies raw leaves
+    assert code == 1 and "MISMATCH" in err
+
+
 @pytest.mark.parametrize("argv,message", [
     (["cat", "notacid", "--repo", "repo"], "invalid"),
     (["cat", HELLO_CID], "--repo dir"),
@@ -71,8 +79,8 @@ def test_bad_input_is_one_clear_line(tree, capsys, argv, message):
 
 
 def test_add_and_cat_over_api(tree, capsys):
-    from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-    from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+    from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+    from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
     node = SimulatedNode()
     with KuboRpcServer(node) as server:
@@ -84,7 +92,7 @@ def test_add_and_cat_over_api(tree, capsys):
 
 
 def test_repo_add_pins_roots_and_only_hash_stores_nothing(tree, capsys):
-    from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
+    from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 
     repo = tree / "repo"
     run(capsys, "add", "-n", "hello.txt", "--repo", str(repo))

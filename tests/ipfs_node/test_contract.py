@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.node_errors import IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 
 pytestmark = pytest.mark.ipfs_backends("simulated", "simulated-rpc", "kubo")
 

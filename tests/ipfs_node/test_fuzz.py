@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-from pytest_ipfs_accelerate.ipfs.node_errors import BadRequestError
-from pytest_ipfs_accelerate.ipfs.rpc_multipart import header_params, parse_bool, parse_multipart
-from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
+from pytest_ipfs_accelerate.ipfs.engine.option_values import parse_bool
+from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+from pytest_ipfs_accelerate.ipfs.rpc.multipart import header_params, parse_multipart
+from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -16,8 +16,9 @@ import textwrap
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.kubo import KuboDaemon, KuboRpcBackend
-from pytest_ipfs_accelerate.ipfs.node_errors import KuboUnavailableError
+from pytest_ipfs_accelerate.ipfs.node.errors import KuboUnavailableError
+from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
+from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
 
 FAKE_IPFS = textwrap.dedent("""\
     #!{python}

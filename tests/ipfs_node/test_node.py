@@ -9,22 +9,25 @@ import tarfile
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs import exporter
-from pytest_ipfs_accelerate.ipfs.blockstore import FlatfsBlockstore, MemoryBlockstore, block_key
-from pytest_ipfs_accelerate.ipfs.cid import CID, DAG_PB, cid_for_block
-from pytest_ipfs_accelerate.ipfs.dagpb import PBLink, PBNode, encode_node
-from pytest_ipfs_accelerate.ipfs.faults import FaultConfig
-from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-from pytest_ipfs_accelerate.ipfs.node_errors import (
-    BadRequestError,
+from pytest_ipfs_accelerate.ipfs.engine import exporter
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, DAG_PB, cid_for_block
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node
+from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, UnsafePathError
+from pytest_ipfs_accelerate.ipfs.engine.unixfs import DIRECTORY, UnixFSData, encode_data
+from pytest_ipfs_accelerate.ipfs.node.blockstore import (
+    FlatfsBlockstore,
+    MemoryBlockstore,
+    block_key,
+)
+from pytest_ipfs_accelerate.ipfs.node.errors import (
     BlockNotFoundError,
     CorruptBlockError,
     InjectedFaultError,
     NodeOfflineError,
-    UnsafePathError,
 )
-from pytest_ipfs_accelerate.ipfs.swarm import make_swarm
-from pytest_ipfs_accelerate.ipfs.unixfs import DIRECTORY, UnixFSData, encode_data
+from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig
+from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+from pytest_ipfs_accelerate.ipfs.node.swarm import make_swarm
 
 
 @pytest.mark.parametrize("kind", ["memory", "flatfs"])
@@ -177,7 +180,7 @@ def test_get_rejects_unsafe_names(tmp_path, name):
 
 
 def test_kubo_client_extract_rejects_escaping_tar(tmp_path):
-    from pytest_ipfs_accelerate.ipfs.kubo import _extract
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import _extract
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -203,8 +206,8 @@ def test_hamt_directories_are_listed_and_resolved():
 
 
 def test_both_backends_satisfy_the_protocol():
-    from pytest_ipfs_accelerate.ipfs.backend import IpfsBackend
-    from pytest_ipfs_accelerate.ipfs.kubo import KuboRpcBackend
+    from pytest_ipfs_accelerate.ipfs.node.backend import IpfsBackend
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 
     assert isinstance(SimulatedNode(), IpfsBackend)
     assert isinstance(KuboRpcBackend("/ip4/127.0.0.1/tcp/5001"), IpfsBackend)

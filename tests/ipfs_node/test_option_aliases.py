@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support import run_pytest
-
 PROBE = """
 def test_backend(ipfs_backend, ipfs_node):
     assert ipfs_backend == "simulated-rpc"
@@ -11,15 +9,15 @@ def test_backend(ipfs_backend, ipfs_node):
 """
 
 
-def test_ipfs_node_alias_selects_the_backend(tmp_path):
-    (tmp_path / "test_probe.py").write_text(PROBE)
-    result = run_pytest(tmp_path, "--ipfs-node=simulated-rpc", "-v")
-    assert result.ret == 0, result.stdout + result.stderr
-    assert "ipfs backend: simulated-rpc" in result.stdout
+def test_ipfs_node_alias_selects_the_backend(pytester, run_pytest):
+    (pytester.path / "test_probe.py").write_text(PROBE)
+    result = run_pytest("--ipfs-node=simulated-rpc", "-v")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert "ipfs backend: simulated-rpc" in result.stdout.str()
 
 
-def test_ipfs_bin_alias_names_the_missing_binary(tmp_path):
-    (tmp_path / "test_probe.py").write_text("def test_k(ipfs_node):\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-node=kubo", "--ipfs-bin=/nonexistent/ipfs", "-rs",
+def test_ipfs_bin_alias_names_the_missing_binary(pytester, run_pytest):
+    (pytester.path / "test_probe.py").write_text("def test_k(ipfs_node):\n    pass\n")
+    result = run_pytest("--ipfs-node=kubo", "--ipfs-bin=/nonexistent/ipfs", "-rs",
                         env={"CI": "", "IPFS_ACCEL_STRICT": ""})
-    assert "/nonexistent/ipfs" in result.stdout + result.stderr
+    assert "/nonexistent/ipfs" in result.stdout.str() + result.stderr.str()

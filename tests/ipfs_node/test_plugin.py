@@ -68,8 +68,8 @@ def test_explicit_kubo_skips_or_fails_in_strict_mode(pytester, clean_env, strict
 
 
 def test_address_option_connects_to_a_running_daemon(pytester, clean_env):
-    from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-    from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+    from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+    from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
     node = SimulatedNode()
     cid = node.add_bytes(b"served by an external daemon\n").cid
@@ -95,7 +95,7 @@ def test_bad_backend_is_a_usage_error(pytester, clean_env):
 def test_fixtures_end_to_end(pytester, clean_env):
     pytester.makepyfile("""
         import pytest
-        from pytest_ipfs_accelerate.ipfs.node_errors import InjectedFaultError
+        from pytest_ipfs_accelerate.ipfs.node.errors import InjectedFaultError
 
         def test_auto_is_simulated(ipfs_node, ipfs_backend, request):
             assert ipfs_backend == "simulated"
@@ -170,7 +170,7 @@ def test_idle_plugin_imports_nothing_of_the_node(pytester, clean_env):
 
         def test_nothing_loaded():
             loaded = [m for m in ("pytest_ipfs_accelerate.ipfs.node", "http.server",
-                                  "pytest_ipfs_accelerate.ipfs.rpc_server", "ipfshttpclient")
+                                  "pytest_ipfs_accelerate.ipfs.rpc.server", "ipfshttpclient")
                       if m in sys.modules]
             assert loaded == []
     """)

@@ -14,8 +14,8 @@ import warnings
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
-from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
 HELLO_CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
 
@@ -152,7 +152,7 @@ def test_corrupt_block_mid_stream_cuts_the_response(server):
     node = server.node
     data = random.Random(7).randbytes(512 * 1024)  # two different 256 KiB leaves
     cid = node.add_bytes(data, name="d").cid
-    from pytest_ipfs_accelerate.ipfs.exporter import file_links, parse_cid
+    from pytest_ipfs_accelerate.ipfs.engine.exporter import file_links, parse_cid
 
     second = file_links(node.get_block, parse_cid(cid))[1].cid
     node.blockstore.corrupt(second, b"evil")
@@ -171,7 +171,7 @@ def test_corrupt_block_mid_stream_cuts_the_response(server):
 
 
 def test_refuses_non_loopback_bind():
-    from pytest_ipfs_accelerate.ipfs.node_errors import BadRequestError
+    from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 
     with pytest.raises(BadRequestError, match="refusing to bind"):
         KuboRpcServer(SimulatedNode(), host="0.0.0.0")
@@ -291,7 +291,7 @@ def test_ipfshttpclient_explicit_raw_leaves_false_is_honoured(client, server, tm
 
 
 def test_rpc_client_streams_files_from_disk(tmp_path):
-    from pytest_ipfs_accelerate.ipfs.kubo import KuboRpcBackend
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 
     (tmp_path / "d").mkdir()
     data = random.Random(9).randbytes(3 << 20)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import engine_oracles as oracles  # noqa: E402
 from engine_vectors import VECTORS, case_tree, content, materialize  # noqa: E402
 
-from pytest_ipfs_accelerate.ipfs.cid import CID  # noqa: E402
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID  # noqa: E402
 
 K = 262144
 DEFAULT = {}

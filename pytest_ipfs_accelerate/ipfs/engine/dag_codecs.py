@@ -1,0 +1,152 @@
+"""Block codecs of ``dag get``/``dag put``: dag-json in and out, stored as dag-cbor,
+dag-json, dag-pb or raw; and the links of such blocks (for pins and gc).
+
+Values are plain JSON with IPLD's conventions: a link is ``{"/": "<cid>"}`` and bytes are
+``{"/": {"bytes": "<base64, no padding>"}}``. dag-cbor itself is in dagcbor.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, DAG_PB, RAW, InvalidCIDError
+from pytest_ipfs_accelerate.ipfs.engine.dagcbor import decode_dag_cbor, encode_dag_cbor
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, decode_node, encode_node
+from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, UnsupportedError
+
+DAG_CBOR = CODECS_BY_NAME["dag-cbor"]
+DAG_JSON = CODECS_BY_NAME["dag-json"]
+_STORE = {"dag-cbor": DAG_CBOR, "cbor": DAG_CBOR, "dag-json": DAG_JSON, "dag-pb": DAG_PB,
+          "protobuf": DAG_PB, "raw": RAW}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except ValueError:
+        raise BadRequestError(f"invalid base64 bytes {text[:40]!r} in dag-json") from None
+
+
+def to_ipld(value: Any) -> Any:
+    """dag-json value -> Python IPLD data model (links as CID, bytes as bytes)."""
+    if isinstance(value, dict):
+        if set(value) == {"/"}:
+            inner = value["/"]
+            if isinstance(inner, str):
+                try:
+                    return CID.decode(inner)
+                except InvalidCIDError as exc:
+                    raise BadRequestError(f"invalid link in dag-json: {exc}") from None
+            if isinstance(inner, dict) and set(inner) == {"bytes"}:
+                return _unb64(inner["bytes"])
+        return {str(k): to_ipld(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_ipld(v) for v in value]
+    return value
+
+
+def to_dag_json(value: Any) -> Any:
+    """Python IPLD data model -> dag-json value."""
+    if isinstance(value, CID):
+        return {"/": str(value)}
+    if isinstance(value, (bytes, bytearray)):
+        return {"/": {"bytes": _b64(bytes(value))}}
+    if isinstance(value, dict):
+        return {k: to_dag_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_dag_json(v) for v in value]
+    return value
+
+
+def encode_dag_json(value: Any) -> bytes:
+    return json.dumps(to_dag_json(value), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+# -- dag-pb <-> data model ------------------------------------------------------------------
+
+def _pb_to_ipld(data: bytes) -> dict[str, Any]:
+    node = decode_node(data)
+    out: dict[str, Any] = {}
+    if node.data is not None:
+        out["Data"] = node.data
+    out["Links"] = [{"Hash": link.cid, "Name": link.name, "Tsize": link.tsize}
+                    for link in node.links]
+    return out
+
+
+def _ipld_to_pb(value: Any) -> bytes:
+    if not isinstance(value, dict) or set(value) - {"Data", "Links"}:
+        raise BadRequestError("a dag-pb node must be {\"Data\": bytes, \"Links\": [...]}")
+    links = []
+    for link in value.get("Links", []):
+        if not isinstance(link, dict) or not isinstance(link.get("Hash"), CID):
+            raise BadRequestError("each dag-pb link needs \"Hash\": {\"/\": \"<cid>\"}")
+        links.append(PBLink(link["Hash"], str(link.get("Name", "")), int(link.get("Tsize", 0))))
+    data = value.get("Data")
+    if data is not None and not isinstance(data, bytes):
+        raise BadRequestError("dag-pb Data must be bytes: {\"/\": {\"bytes\": \"...\"}}")
+    return encode_node(PBNode(links, data))
+
+
+def to_json_value(cid: CID, data: bytes) -> Any:
+    """A stored block decoded by its codec and rendered as dag-json (``ipfs dag get``)."""
+    if cid.codec == DAG_PB:
+        return to_dag_json(_pb_to_ipld(data))
+    if cid.codec == RAW:
+        return to_dag_json(data)
+    if cid.codec == DAG_JSON:
+        return json.loads(data)
+    if cid.codec == DAG_CBOR:
+        return to_dag_json(decode_dag_cbor(data))
+    raise UnsupportedError(f"dag get: codec {cid.codec_name} of {cid} is not supported")
+
+
+def encode_for_store(value: Any, store_codec: str, input_codec: str = "dag-json"
+                     ) -> tuple[bytes, int]:
+    """Encode a dag-json value for ``dag put``: (block bytes, multicodec)."""
+    if input_codec not in ("dag-json", "json"):
+        raise UnsupportedError(f"input-codec {input_codec!r} is not supported; use dag-json")
+    code = _STORE.get(store_codec)
+    if code is None:
+        raise UnsupportedError(
+            f"store-codec {store_codec!r} is not supported; use dag-cbor, dag-json, dag-pb or raw")
+    ipld = to_ipld(value)
+    if code == DAG_CBOR:
+        return encode_dag_cbor(ipld), code
+    if code == DAG_JSON:
+        return encode_dag_json(ipld), code
+    if code == DAG_PB:
+        return _ipld_to_pb(ipld), code
+    if not isinstance(ipld, bytes):
+        raise BadRequestError("store-codec raw needs a bytes value: {\"/\": {\"bytes\": \"...\"}}")
+    return ipld, code
+
+
+def links_of(cid: CID, data: bytes) -> list[CID]:
+    """Every CID a block links to (for pins and gc)."""
+    if cid.codec == DAG_PB:
+        return [link.cid for link in decode_node(data).links]
+    if cid.codec in (DAG_CBOR, DAG_JSON):
+        value = decode_dag_cbor(data) if cid.codec == DAG_CBOR else to_ipld(json.loads(data))
+        found: list[CID] = []
+        _collect(value, found)
+        return found
+    return []
+
+
+def _collect(value: Any, found: list[CID]) -> None:
+    if isinstance(value, CID):
+        found.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _collect(v, found)

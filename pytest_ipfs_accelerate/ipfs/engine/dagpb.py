@@ -1,0 +1,123 @@
+"""dag-pb codec (PBNode / PBLink), encoded exactly as Kubo and boxo write it.
+
+Encoding rules (dag-pb spec): Links (field 2) come before Data (field 1); links are
+sorted by name bytes (stable); every PBLink written by Kubo carries Hash, Name (even
+empty) and Tsize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pytest_ipfs_accelerate.errors import IpfsAccelError
+from pytest_ipfs_accelerate.ipfs.engine import protowire
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, InvalidCIDError
+from pytest_ipfs_accelerate.ipfs.engine.varint import encode_uvarint
+
+
+class DagPBError(IpfsAccelError, ValueError):
+    """A dag-pb block is malformed."""
+
+
+@dataclass
+class PBLink:
+    """A named link to a child block; ``tsize`` is the child's cumulative DAG size."""
+
+    cid: CID
+    name: str = ""
+    tsize: int = 0
+
+
+@dataclass
+class PBNode:
+    """A dag-pb node: links, then optional data."""
+
+    links: list[PBLink] = field(default_factory=list)
+    data: bytes | None = None
+
+
+def encode_link(link: PBLink) -> bytes:
+    """One PBLink message (Hash, Name, Tsize)."""
+    name = link.name.encode("utf-8")
+    return (protowire.bytes_field(1, link.cid.to_bytes())
+            + protowire.bytes_field(2, name)
+            + protowire.varint_field(3, link.tsize))
+
+
+def encode_links(links: Iterable[PBLink]) -> bytes:
+    """The Links section, in the order given (callers sort directory links)."""
+    out = bytearray()
+    for link in links:
+        body = encode_link(link)
+        out += b"\x12" + encode_uvarint(len(body)) + body
+    return bytes(out)
+
+
+def sort_links(links: list[PBLink]) -> list[PBLink]:
+    """Links sorted by name bytes, stable (as go-merkledag does before encoding)."""
+    return sorted(links, key=lambda link: link.name.encode("utf-8"))
+
+
+def encode_node(node: PBNode) -> bytes:
+    """The dag-pb block bytes of ``node``. Links are written sorted by name."""
+    out = encode_links(sort_links(node.links))
+    if node.data is not None:
+        out += protowire.bytes_field(1, node.data)
+    return out
+
+
+def _decode_link(raw: bytes, index: int) -> PBLink:
+    what = f"dag-pb link {index}"
+    cid = name = tsize = None
+    for num, wire, value in protowire.iter_fields(raw, DagPBError, what):
+        if num == 1 and wire == protowire.LEN:
+            if cid is not None:
+                raise DagPBError(f"malformed {what}: duplicate Hash")
+            if name is not None or tsize is not None:
+                raise DagPBError(f"malformed {what}: Hash must come first")
+            try:
+                cid = CID.from_bytes(value)
+            except InvalidCIDError as exc:
+                raise DagPBError(f"malformed {what}: {exc}")
+        elif num == 2 and wire == protowire.LEN:
+            if name is not None or tsize is not None:
+                raise DagPBError(f"malformed {what}: duplicate or misplaced Name")
+            try:
+                name = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DagPBError(f"malformed {what}: Name is not UTF-8")
+        elif num == 3 and wire == protowire.VARINT:
+            if tsize is not None:
+                raise DagPBError(f"malformed {what}: duplicate Tsize")
+            tsize = value
+        else:
+            raise DagPBError(f"malformed {what}: unexpected field {num} (wire type {wire})")
+    if cid is None:
+        raise DagPBError(f"malformed {what}: no Hash")
+    return PBLink(cid, name or "", tsize or 0)
+
+
+def decode_node(raw: bytes | memoryview) -> PBNode:
+    """Parse a dag-pb block; raises DagPBError on malformed input."""
+    links: list[PBLink] = []
+    data: bytes | None = None
+    for num, wire, value in protowire.iter_fields(raw, DagPBError, "dag-pb node"):
+        if wire != protowire.LEN:
+            raise DagPBError(f"malformed dag-pb node: field {num} has wire type {wire}, expected 2")
+        if num == 1:
+            if data is not None:
+                raise DagPBError("malformed dag-pb node: duplicate Data")
+            data = value
+        elif num == 2:
+            if data is not None:
+                raise DagPBError("malformed dag-pb node: Links after Data")
+            links.append(_decode_link(value, len(links)))
+        else:
+            raise DagPBError(f"malformed dag-pb node: unknown field {num}")
+    return PBNode(links, data)
+
+
+def cumulative_size(block: bytes, links: Iterable[PBLink]) -> int:
+    """Block size plus the links' Tsize: what Kubo reports as CumulativeSize."""
+    return len(block) + sum(link.tsize for link in links)

@@ -1,0 +1,287 @@
+"""Read UnixFS DAGs back: resolve paths, stat, list, stream file bytes, export to disk or tar.
+
+Everything takes ``get_block(cid) -> bytes`` (which verifies blocks), so it works on any
+blockstore or node. Writing to disk never leaves the target directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_ipfs_accelerate.ipfs.engine import unixfs
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, DAG_PB, RAW, InvalidCIDError
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, decode_node
+from pytest_ipfs_accelerate.ipfs.engine.errors import (
+    BadRequestError,
+    InvalidPathError,
+    IpfsNodeError,
+    UnsafePathError,
+    UnsupportedError,
+)
+
+GetBlock = Callable[[CID], bytes]
+
+
+class NotADirectoryError_(IpfsNodeError):
+    """A path segment names something inside a file or raw block."""
+
+
+class NoSuchLinkError(IpfsNodeError):
+    """A path names a child that the directory does not have."""
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """Content metadata of one DAG node, as ``ipfs files stat`` reports it."""
+
+    cid: CID
+    type: str  # file, directory, symlink, raw
+    size: int  # file size (0 for directories)
+    cumulative_size: int  # the block plus everything it links to
+    blocks: int  # number of links
+    block_size: int
+
+
+@dataclass(frozen=True)
+class DirEntry:
+    """One directory entry (HAMT shards flattened)."""
+
+    name: str
+    cid: CID
+    tsize: int
+
+
+def parse_cid(text: str) -> CID:
+    """Parse a CID string; invalid input raises :class:`InvalidPathError` saying why."""
+    try:
+        return CID.decode(text.strip())
+    except InvalidCIDError as exc:
+        raise InvalidPathError(f"invalid path {text!r}: {exc}") from None
+
+
+def split_path(path: str) -> tuple[CID, list[str]]:
+    """``CID``, ``/ipfs/CID/a/b`` or ``CID/a/b`` -> (root CID, [segments])."""
+    text = path.strip()
+    if text.startswith("/ipfs/"):
+        text = text[len("/ipfs/"):]
+    elif text.startswith("/ipns/"):
+        raise UnsupportedError(f"{path!r}: IPNS names are not supported by the simulated node")
+    elif text.startswith("/"):
+        raise InvalidPathError(f"invalid path {path!r}: use CID or /ipfs/CID[/sub/path]")
+    first, *rest = text.split("/")
+    return parse_cid(first), [seg for seg in rest if seg]
+
+
+def load(get_block: GetBlock, cid: CID) -> tuple[bytes, PBNode | None, unixfs.UnixFSData | None]:
+    """The block, its dag-pb node (or None) and UnixFS data (or None)."""
+    data = get_block(cid)
+    if cid.codec != DAG_PB:
+        return data, None, None
+    node = decode_node(data)
+    fsdata = unixfs.decode_data(node.data) if node.data is not None else None
+    return data, node, fsdata
+
+
+def dir_entries(get_block: GetBlock, cid: CID) -> list[DirEntry]:
+    """The entries of a UnixFS directory, HAMT shards flattened and sorted by name."""
+    _, node, fsdata = load(get_block, cid)
+    if node is None or fsdata is None or fsdata.type not in (unixfs.DIRECTORY,
+                                                               unixfs.HAMT_SHARD):
+        raise NotADirectoryError_(f"{cid} is not a UnixFS directory")
+    if fsdata.type == unixfs.DIRECTORY:
+        return [DirEntry(link.name, link.cid, link.tsize) for link in node.links]
+    out: list[DirEntry] = []
+    _walk_shard(get_block, node, fsdata, out)
+    return sorted(out, key=lambda e: e.name.encode("utf-8"))
+
+
+def _walk_shard(get_block: GetBlock, node: PBNode, fsdata: unixfs.UnixFSData,
+                out: list[DirEntry]) -> None:
+    width = len(f"{(fsdata.fanout or 256) - 1:X}")
+    for link in node.links:
+        if len(link.name) == width:  # a sub-shard
+            _, child, child_data = load(get_block, link.cid)
+            if child is None or child_data is None:
+                raise IpfsNodeError(f"HAMT sub-shard {link.cid} is not a dag-pb shard")
+            _walk_shard(get_block, child, child_data, out)
+        else:
+            out.append(DirEntry(link.name[width:], link.cid, link.tsize))
+
+
+def resolve(get_block: GetBlock, path: str) -> CID:
+    """The CID that ``path`` names, following directory links."""
+    cid, segments = split_path(path)
+    for i, seg in enumerate(segments):
+        entries = {e.name: e.cid for e in dir_entries(get_block, cid)}
+        if seg not in entries:
+            where = "/".join(segments[:i]) or str(cid)
+            raise NoSuchLinkError(f"no link named {seg!r} under {where}")
+        cid = entries[seg]
+    return cid
+
+
+def stat(get_block: GetBlock, cid: CID) -> NodeInfo:
+    """Size, cumulative size, block count and type of the node ``cid`` names."""
+    data, node, fsdata = load(get_block, cid)
+    if node is None:
+        kind = "file" if cid.codec == RAW else cid.codec_name
+        return NodeInfo(cid, kind, len(data), len(data), 0, len(data))
+    cumulative = len(data) + sum(link.tsize for link in node.links)
+    if fsdata is None:
+        return NodeInfo(cid, "dag-pb", 0, cumulative, len(node.links), len(data))
+    if fsdata.type in (unixfs.FILE, unixfs.RAW):
+        size = fsdata.filesize if fsdata.filesize is not None else len(fsdata.data or b"")
+        kind = "file"
+    elif fsdata.type in (unixfs.DIRECTORY, unixfs.HAMT_SHARD):
+        size, kind = 0, "directory"
+    elif fsdata.type == unixfs.SYMLINK:
+        size, kind = len(fsdata.data or b""), "symlink"
+    else:
+        size, kind = 0, fsdata.type_name
+    return NodeInfo(cid, kind, size, cumulative, len(node.links), len(data))
+
+
+def file_links(get_block: GetBlock, cid: CID) -> list[PBLink]:
+    """The links of a node (a file's chunks, a directory's raw links)."""
+    _, node, _ = load(get_block, cid)
+    return list(node.links) if node is not None else []
+
+
+def iter_file(get_block: GetBlock, cid: CID, offset: int = 0,
+              length: int | None = None) -> Iterator[bytes]:
+    """Stream a file's bytes from ``offset`` (``length`` bytes, or to the end)."""
+    if offset < 0:
+        raise BadRequestError(f"offset must be >= 0, got {offset}")
+    if length is not None and length < 0:
+        raise BadRequestError(f"length must be >= 0, got {length}")
+    end = None if length is None else offset + length
+    yield from _iter_node(get_block, cid, offset, end, top=True)
+
+
+def _iter_node(get_block: GetBlock, cid: CID, start: int, end: int | None,
+               top: bool = False) -> Iterator[bytes]:
+    if end is not None and end <= start:
+        return
+    data, node, fsdata = load(get_block, cid)
+    if node is None:
+        if top and cid.codec != RAW:
+            raise UnsupportedError(f"{cid} is {cid.codec_name}, not a UnixFS file")
+        yield data[start:end]
+        return
+    if fsdata is None:
+        raise BadRequestError(f"{cid} is a dag-pb node without UnixFS data, not a file")
+    if fsdata.type in (unixfs.DIRECTORY, unixfs.HAMT_SHARD):
+        raise BadRequestError(f"this dag node is a directory: {cid}")
+    if fsdata.type == unixfs.SYMLINK:
+        raise BadRequestError(f"{cid} is a symlink, not a file")
+    if fsdata.type not in (unixfs.FILE, unixfs.RAW):
+        raise UnsupportedError(f"{cid} is a UnixFS {fsdata.type_name} node, not a file")
+    pos = 0
+    own = fsdata.data or b""
+    if own:
+        if pos + len(own) > start and (end is None or pos < end):
+            yield own[max(0, start - pos):None if end is None else end - pos]
+        pos += len(own)
+    if len(fsdata.blocksizes) != len(node.links):
+        raise IpfsNodeError(f"UnixFS node {cid} has {len(node.links)} links but "
+                            f"{len(fsdata.blocksizes)} blocksizes")
+    for link, size in zip(node.links, fsdata.blocksizes, strict=True):
+        if end is not None and pos >= end:
+            return
+        if pos + size > start:
+            yield from _iter_node(get_block, link.cid, max(0, start - pos),
+                                  None if end is None else end - pos)
+        pos += size
+
+
+def read_file(get_block: GetBlock, cid: CID, offset: int = 0, length: int | None = None) -> bytes:
+    return b"".join(iter_file(get_block, cid, offset, length))
+
+
+def safe_name(name: str, parent: CID) -> str:
+    """Reject entry names that could escape the target directory."""
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name
+            or os.path.isabs(name)):
+        raise UnsafePathError(
+            f"refusing to export entry {name!r} of directory {parent}: names must be plain "
+            f"file names (no '..', '/', or absolute paths)")
+    return name
+
+
+def export_to_dir(get_block: GetBlock, cid: CID, target: str | os.PathLike[str],
+                  name: str | None = None) -> Path:
+    """Write the file or directory ``cid`` to ``target/name`` (name defaults to the CID)."""
+    root = Path(target).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    dest = root / safe_name(name or str(cid), cid)
+    _export(get_block, cid, dest, root)
+    return dest
+
+
+def _inside(path: Path, root: Path) -> None:
+    real = path.parent.resolve()
+    if real != root and root not in real.parents:
+        raise UnsafePathError(f"refusing to write {path}: it resolves outside {root}")
+    if path.is_symlink():
+        raise UnsafePathError(f"refusing to write through existing symlink {path}")
+
+
+def _export(get_block: GetBlock, cid: CID, dest: Path, root: Path) -> None:
+    _inside(dest, root)
+    info = stat(get_block, cid)
+    if info.type == "directory":
+        dest.mkdir(exist_ok=True)
+        for entry in dir_entries(get_block, cid):
+            _export(get_block, entry.cid, dest / safe_name(entry.name, cid), root)
+    elif info.type == "symlink":
+        _, _, fsdata = load(get_block, cid)
+        os.symlink((fsdata.data or b"").decode("utf-8", "replace"), dest)  # type: ignore[union-attr]
+    else:
+        with open(dest, "wb") as fh:
+            for chunk in iter_file(get_block, cid):
+                fh.write(chunk)
+
+
+def tar_stream(get_block: GetBlock, cid: CID, name: str | None = None) -> Iterator[bytes]:
+    """A tar archive of ``cid`` (as ``ipfs get --archive``), streamed chunk by chunk."""
+    total = 0
+    for item_name, item_cid in _tar_items(get_block, cid, name or str(cid)):
+        info = stat(get_block, item_cid)
+        member = tarfile.TarInfo(item_name)
+        member.mtime = 0
+        if info.type == "directory":
+            member.type, member.mode = tarfile.DIRTYPE, 0o755
+        elif info.type == "symlink":
+            _, _, fsdata = load(get_block, item_cid)
+            member.type = tarfile.SYMTYPE
+            member.linkname = (fsdata.data or b"").decode("utf-8", "replace")  # type: ignore[union-attr]
+        else:
+            member.size, member.mode = info.size, 0o644
+        header = member.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+        total += len(header)
+        yield header
+        if member.isreg():
+            written = 0
+            for chunk in iter_file(get_block, item_cid):
+                written += len(chunk)
+                yield chunk
+            if written != info.size:
+                raise IpfsNodeError(f"file {item_cid} has {written} bytes, its UnixFS "
+                                    f"filesize says {info.size}")
+            pad = -written % tarfile.BLOCKSIZE
+            total += written + pad
+            yield b"\0" * pad
+    end = 2 * tarfile.BLOCKSIZE
+    total += end
+    yield b"\0" * (end + (-total % tarfile.RECORDSIZE))
+
+
+def _tar_items(get_block: GetBlock, cid: CID, name: str) -> Iterator[tuple[str, CID]]:
+    yield name, cid
+    if stat(get_block, cid).type == "directory":
+        for entry in dir_entries(get_block, cid):
+            yield from _tar_items(get_block, entry.cid, f"{name}/{safe_name(entry.name, cid)}")

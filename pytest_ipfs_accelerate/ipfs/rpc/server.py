@@ -1,0 +1,308 @@
+"""A Kubo-compatible RPC server (``/api/v0/...``) over a :class:`SimulatedNode`.
+
+Stdlib only: ``ThreadingHTTPServer`` on 127.0.0.1, a random port by default. POST only
+(GET: 405), unknown commands 404, errors as Kubo's ``{"Message", "Code", "Type"}`` JSON
+(400 for client errors, 500 otherwise, 413 for oversized bodies). Streaming answers
+(``add``, ``cat``, ``get``...) use chunked transfer encoding. Request bodies may be
+chunked too, as ipfshttpclient sends them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.rpc.body import RequestBody
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import HANDLERS
+from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
+
+log = logging.getLogger("pytest_ipfs_accelerate.ipfs.rpc")
+
+API_PREFIX = "/api/v0/"
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
+_DRAIN_CAP = 64 * 1024 * 1024
+
+
+def error_body(message: str, status: int) -> bytes:
+    """Kubo's error JSON; Code 1 (client error) for 4xx, 0 otherwise."""
+    code = 1 if 400 <= status < 500 else 0
+    return json.dumps({"Message": message, "Code": code, "Type": "error"}).encode() + b"\n"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What an observer learns of one answered request."""
+
+    command: str
+    status: int
+    duration_s: float
+    target: str | None
+    bytes_in: int
+    error: str | None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes
+    timeout = 300  # seconds a client may stay silent mid-request (socket timeout)
+    server: _Server
+    server_version = "kubo-simulated"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    # -- verbs -----------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._method_not_allowed()
+
+    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+
+    def do_OPTIONS(self) -> None:
+        self._method_not_allowed()
+
+    def _method_not_allowed(self) -> None:
+        self._discard_body()
+        self._send_plain(405, b"405 - Method Not Allowed\n", {"Allow": "POST"})
+
+    def do_POST(self) -> None:
+        start = time.perf_counter()
+        self._status, self._error, self._body = 200, None, None
+        try:
+            self._post()
+        finally:
+            observer = self.server.observer
+            if observer is not None and self._command is not None:
+                try:
+                    observer(RequestRecord(
+                        self._command, self._status, time.perf_counter() - start,
+                        self._target, self._body.consumed if self._body else 0, self._error))
+                except Exception:  # an observer must never break the answer
+                    log.exception("RPC observer failed")
+
+    def _post(self) -> None:
+        self._command: str | None = None
+        self._target: str | None = None
+        url = urllib.parse.urlsplit(self.path)
+        command = url.path[len(API_PREFIX):].strip("/")
+        handler = self.server.handlers.get(command) if url.path.startswith(API_PREFIX) else None
+        if handler is None:
+            self._discard_body()
+            self._send_plain(404, b"404 page not found\n")
+            return
+        self._command = command
+        try:
+            body = RequestBody(self.rfile, self.headers, self.server.max_request_bytes)
+            self._body = body
+        except IpfsNodeError as exc:  # unusable framing: the connection cannot be reused
+            self.close_connection = True
+            self._send_error(exc.http_status, str(exc))
+            return
+        try:
+            request = self._parse(command, url.query, body)
+            self._target = request.args[0] if request.args else None
+            if not getattr(handler, "streaming_body", False):
+                request.body = body.read_all()
+            response = handler(request)
+        except Exception as exc:
+            self._finish_body(body)
+            if isinstance(exc, IpfsNodeError):
+                self._send_error(exc.http_status, str(exc))
+            else:  # a bug, but the client still gets Kubo-shaped JSON
+                log.exception("RPC %s failed", command)
+                self._send_error(500, f"internal error in simulated node: "
+                                      f"{type(exc).__name__}: {exc}")
+            return
+        self._finish_body(body)
+        try:
+            self._respond(response)
+        except IpfsNodeError as exc:
+            self._send_error(exc.http_status, str(exc))
+
+    # -- request ---------------------------------------------------------------------
+
+    def _parse(self, command: str, query: str, body: RequestBody) -> RpcRequest:
+        try:
+            pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, errors="strict")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequestError("query string is not valid percent-encoded UTF-8") from None
+        args = [v for k, v in pairs if k == "arg"]
+        options = {k: v for k, v in pairs if k != "arg"}
+        return RpcRequest(command, args, options, b"", self.headers.get("Content-Type", ""),
+                          self.server.node, body)
+
+    def _finish_body(self, body: RequestBody) -> None:
+        """Drop an unread rest (up to a cap) so the client reads our answer, not a reset."""
+        if not body.done and not body.drain(_DRAIN_CAP):
+            self.close_connection = True
+
+    def _discard_body(self) -> None:
+        try:
+            body = RequestBody(self.rfile, self.headers, self.server.max_request_bytes)
+        except IpfsNodeError:
+            self.close_connection = True
+            return
+        self._finish_body(body)
+
+    # -- response ----------------------------------------------------------------------
+
+    def _send_plain(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+                    content_type: str = "text/plain; charset=utf-8") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_error(self, status: int, message: str) -> None:
+        self._status, self._error = status, message
+        self._send_plain(status, error_body(message, status), content_type="application/json")
+
+    def _respond(self, response: RpcResponse) -> None:
+        if response.json is not None:
+            body = json.dumps(response.json).encode() + b"\n"
+            self._send_plain(200, body, response.headers, "application/json")
+            return
+        if response.ndjson is not None:
+            self._stream(_ndjson(response.ndjson), "application/json",
+                         {"X-Chunked-Output": "1", **response.headers}, ndjson=True)
+            return
+        self._stream(iter(response.chunks or ()), response.content_type,
+                     {"X-Stream-Output": "1", **response.headers}, ndjson=False)
+
+    def _stream(self, chunks: Iterator[bytes], content_type: str, headers: dict[str, str],
+                ndjson: bool) -> None:
+        # The first chunk is computed before the headers go out, so that errors found
+        # early (missing root block, bad path) still get a proper status code.
+        first = b""
+        try:
+            while not first:
+                first = next(chunks)
+        except StopIteration:
+            pass
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Trailer", "X-Stream-Error")
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        try:
+            self._chunk(first)
+            for chunk in chunks:
+                self._chunk(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        except Exception as exc:
+            if not isinstance(exc, IpfsNodeError):
+                log.exception("RPC stream failed")
+            if ndjson:  # clients (ipfshttpclient) detect an error object in the stream
+                self._chunk(error_body(str(exc), 500))
+                self.wfile.write(b"0\r\nX-Stream-Error: " + str(exc).encode()[:1000]
+                                 .replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n\r\n")
+            else:  # binary: cut the stream so a client cannot take it as complete
+                self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _chunk(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+def _ndjson(items: Iterable[Any]) -> Iterator[bytes]:
+    for item in items:
+        yield json.dumps(item).encode() + b"\n"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    node: Any
+    handlers: dict[str, Any]
+    max_request_bytes: int
+    observer: Callable[[RequestRecord], None] | None
+
+
+class KuboRpcServer:
+    """Serve Kubo's RPC API for ``node`` on ``host:port`` (port 0: random).
+
+    Binds to loopback unless ``allow_remote=True``. Use as a context manager, or call
+    :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(self, node: Any, host: str = "127.0.0.1", port: int = 0, *,
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 allow_remote: bool = False,
+                 observer: Callable[[RequestRecord], None] | None = None) -> None:
+        if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
+            raise BadRequestError(
+                f"refusing to bind the simulated RPC API to {host}: it has no authentication; "
+                f"use 127.0.0.1 or pass allow_remote=True")
+        self.node = node
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.node = node
+        self._httpd.handlers = HANDLERS
+        self._httpd.max_request_bytes = max_request_bytes
+        self._httpd.observer = observer
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def multiaddr(self) -> str:
+        return f"/ip4/{self.host}/tcp/{self.port}"
+
+    def __repr__(self) -> str:
+        return f"<KuboRpcServer {self.multiaddr} node={self.node!r}>"
+
+    def start(self) -> KuboRpcServer:
+        """Serve in a daemon thread; returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                            name=f"kubo-rpc-{self.port}", daemon=True)
+            self._thread.start()
+            self.node.api_addr = self.multiaddr
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until :meth:`stop` (from another thread) or a signal."""
+        self.node.api_addr = self.multiaddr
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> KuboRpcServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
