@@ -77,7 +77,7 @@ def test_dispatch_time_vs_size(benchmark: Any, hidden: int,
 def test_dispatch_from_cid_with_verification(benchmark: Any, example_checkpoint: Path,
                                              tmp_path: Path) -> None:
     """Fetch by CID from a simulated node, verify the CID, load and dispatch (17.9 MB)."""
-    from pytest_ipfs_accelerate.ipfs.node import SimulatedNode
+    from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 
     node = SimulatedNode()
     cid = node.add_bytes(example_checkpoint.read_bytes()).cid

@@ -52,8 +52,8 @@ def load_shards(paths: Sequence[str]) -> list[dict[str, Any]]:
 
 def make_blocks(root: Path, n_blocks: int) -> list[str]:
     """``n_blocks`` random raw blocks of 256 KiB in a flatfs blockstore; their CIDs."""
-    from pytest_ipfs_accelerate.ipfs.blockstore import FlatfsBlockstore
-    from pytest_ipfs_accelerate.ipfs.cid import cid_for_block
+    from pytest_ipfs_accelerate.ipfs.engine.cid import cid_for_block
+    from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore
 
     store = FlatfsBlockstore(root)
     cids = []
@@ -67,8 +67,8 @@ def make_blocks(root: Path, n_blocks: int) -> list[str]:
 
 def load_blocks(root: str, cids: Sequence[str]) -> list[bytes]:
     """Each block read from the flatfs store and verified against its CID."""
-    from pytest_ipfs_accelerate.ipfs.blockstore import FlatfsBlockstore
-    from pytest_ipfs_accelerate.ipfs.cid import CID
+    from pytest_ipfs_accelerate.ipfs.engine.cid import CID
+    from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore
 
     store = FlatfsBlockstore(root)
     return [store.get(CID.decode(c)) for c in cids]
@@ -78,7 +78,7 @@ def warm_worker() -> None:
     """Process-pool initializer: import what the loaders need once, not per task."""
     import safetensors.torch  # noqa: F401
 
-    import pytest_ipfs_accelerate.ipfs.blockstore  # noqa: F401
+    import pytest_ipfs_accelerate.ipfs.node.blockstore  # noqa: F401
 
 
 def batches(items: Sequence[Any], n: int) -> list[list[Any]]:

@@ -1,4 +1,4 @@
-"""Exception types of the checkpoint room."""
+"""Exception types of the checkpoint package."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 
 class CheckpointError(IpfsAccelError):
-    """Base of the checkpoint room's errors."""
+    """Base of the checkpoint package's errors."""
 
 
 class CheckpointNotFoundError(CheckpointError):

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_ipfs_accelerate.checkpoint.runners import RUNNERS, save_checkpoint
-from pytest_ipfs_accelerate.checkpoint.sources import INDEX_NAME
+from pytest_ipfs_accelerate.checkpoint.runners import (
+    checkpoint_metadata,
+    runner_for,
+    save_checkpoint,
+)
+from pytest_ipfs_accelerate.checkpoint.sources import INDEX_NAME, open_local
 
 #: Constructor arguments of the example models the ``checkpoint`` fixture builds.
 EXAMPLE_CONFIGS: dict[str, dict[str, Any]] = {
@@ -36,8 +40,6 @@ def build_example_model(architecture: str = "mlp-classifier",
     """A seeded example model of a known architecture."""
     import torch
 
-    from pytest_ipfs_accelerate.checkpoint.runners import runner_for
-
     runner = runner_for({"architecture": architecture})
     torch.manual_seed(seed)
     return runner.build(dict(config or EXAMPLE_CONFIGS[architecture]))
@@ -61,9 +63,7 @@ def save_sharded_checkpoint(model: Any, folder: str | Path, *, architecture: str
             size = 0
         shards[-1][name] = tensor.detach().contiguous().cpu()
         size += nbytes
-    runner = RUNNERS.get(architecture)
-    meta = {"format": "pt", "architecture": architecture, "task": runner.task if runner else "",
-            "config": json.dumps(dict(config or {}), sort_keys=True)}
+    meta = checkpoint_metadata(architecture, config=config)
     weight_map: dict[str, str] = {}
     for i, shard in enumerate(shards, 1):
         file = f"model-{i:05d}-of-{len(shards):05d}.safetensors"
@@ -99,8 +99,6 @@ def publish_example_checkpoint(node: Any, folder: Path, *, architecture: str = "
     else:
         path = save_checkpoint(model, folder / "model.safetensors", architecture=architecture,
                                config=config)
-    from pytest_ipfs_accelerate.checkpoint.sources import open_local
-
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     return PublishedCheckpoint(publish(node, path), path, open_local(path).metadata, state, node,
                                model)

@@ -110,26 +110,23 @@ def build_model(metadata: Mapping[str, str]) -> Any:
     return runner_for(metadata).build(model_config(metadata))
 
 
+def checkpoint_metadata(architecture: str, task: str | None = None,
+                        config: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The safetensors metadata runners route by (``task`` defaults to the runner's)."""
+    runner = RUNNERS.get(architecture)
+    return {"format": "pt", "architecture": architecture,
+            "task": task or (runner.task if runner else ""),
+            "config": json.dumps(dict(config or {}), sort_keys=True)}
+
+
 def save_checkpoint(model: Any, path: str | Path, *, architecture: str, task: str | None = None,
                     config: Mapping[str, Any] | None = None,
                     metadata: Mapping[str, str] | None = None) -> Path:
     """Save ``model``'s state dict as safetensors with routing metadata; returns the path."""
     from safetensors.torch import save_file
 
-    runner = RUNNERS.get(architecture)
-    meta = {"format": "pt", "architecture": architecture,
-            "task": task or (runner.task if runner else ""),
-            "config": json.dumps(dict(config or {}), sort_keys=True)}
-    meta.update(metadata or {})
+    meta = {**checkpoint_metadata(architecture, task, config), **(metadata or {})}
     path = Path(path)
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(tensors, str(path), metadata=meta)
     return path
-
-
-def read_metadata(path: str | Path) -> dict[str, str]:
-    """The string metadata of one safetensors file (empty if it has none)."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as handle:
-        return dict(handle.metadata() or {})

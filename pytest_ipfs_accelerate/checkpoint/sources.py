@@ -47,7 +47,7 @@ def open_local(path: str | Path) -> CheckpointSource:
                                       f"file, a folder with {INDEX_NAME}, or an IPFS CID")
     if path.is_file():
         keys = _keys(path)
-        return CheckpointSource([path], dict.fromkeys(keys, path), _metadata(path), str(path),
+        return CheckpointSource([path], dict.fromkeys(keys, path), read_metadata(path), str(path),
                                 nbytes=path.stat().st_size)
     index_path = path / INDEX_NAME
     if not index_path.exists():
@@ -88,9 +88,9 @@ def _open_sharded(folder: Path, index_path: Path) -> CheckpointSource:
             raise CheckpointIndexError(f"{index_path}: tensor {absent[0]!r} is mapped to shard "
                                        f"{shard!r}, which does not contain it")
     files = list(shards.values())
-    metadata = {**_metadata(files[0]), **{k: str(v) for k, v in
-                                         (index.get("metadata") or {}).items()
-                                         if isinstance(v, str)}}
+    metadata = {**read_metadata(files[0]), **{k: str(v) for k, v in
+                                             (index.get("metadata") or {}).items()
+                                             if isinstance(v, str)}}
     return CheckpointSource(files, mapping, metadata, str(folder),
                             nbytes=sum(f.stat().st_size for f in files), index=index)
 
@@ -105,7 +105,8 @@ def _keys(path: Path) -> list[str]:
         raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from None
 
 
-def _metadata(path: Path) -> dict[str, str]:
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The string metadata of one safetensors file (empty if it has none)."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as handle:
@@ -115,7 +116,7 @@ def _metadata(path: Path) -> dict[str, str]:
 # -- IPFS -----------------------------------------------------------------------------------
 def parse_cid(text: str) -> Any | None:
     """The CID that ``text`` names (``CID``, ``/ipfs/CID`` or ``ipfs://CID``), or None."""
-    from pytest_ipfs_accelerate.ipfs.cid import CID
+    from pytest_ipfs_accelerate.ipfs.engine.cid import CID
 
     text = text.strip()
     for prefix in ("ipfs://", "/ipfs/"):
@@ -130,14 +131,14 @@ def parse_cid(text: str) -> Any | None:
 
 def add_options_for(cid: Any, overrides: Mapping[str, Any] | None = None) -> Any:
     """The add options that would produce ``cid`` with Kubo's defaults for its version."""
-    from pytest_ipfs_accelerate.ipfs.importer import AddOptions
+    from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions
 
     return AddOptions(**{"cid_version": cid.version, **dict(overrides or {})})
 
 
 def root_cid_of(path: Path, options: Any) -> Any:
     """Re-import ``path`` (a file or folder) without storing blocks; the root CID."""
-    from pytest_ipfs_accelerate.ipfs import importer
+    from pytest_ipfs_accelerate.ipfs.engine import importer
 
     if path.is_dir():
         return importer.add_path(path, options, None, recursive=True)[-1].cid

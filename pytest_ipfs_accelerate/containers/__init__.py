@@ -1,5 +1,5 @@
-"""Containers room: backend protocol, simulated and Docker backends, tunnels, the image
-marketplace, wait strategies, sweeps and fixtures.
+"""The containers package: backend protocol, simulated and Docker backends, tunnels, the
+image marketplace, wait strategies, sweeps and fixtures.
 
 Public API (loaded on first use, so importing the plugin stays cheap)::
 

@@ -149,41 +149,18 @@ def engine_images(backend: ContainerBackend) -> list[ImageEntry]:
 
 
 def detected_hardware() -> set[str]:
-    """Kinds of hardware here (cpu, cuda, rocm), from the hardware room when it exists.
+    """Kinds of hardware here (cpu, cuda, rocm), from ``hardware.detect_hardware()``.
 
-    The only coupling to ``pytest_ipfs_accelerate.hardware``: ``detect_hardware()`` may
-    return kinds as strings, mappings or objects with a ``kind``/``type``/``backend``.
-    Without it, this is a CPU-only machine.
+    The CPU is always there; when detection fails, it is the only kind.
     """
+    from pytest_ipfs_accelerate.hardware import detect_hardware
+
     kinds = {"cpu"}
     try:
-        from pytest_ipfs_accelerate.hardware import detect_hardware  # type: ignore[attr-defined]
-    except ImportError:
+        devices = detect_hardware().devices
+    except Exception:  # a failed detection means CPU only, never an error here
         return kinds
-    try:
-        found = detect_hardware()
-    except Exception:
-        return kinds
-    items: Iterable[Any]
-    if isinstance(found, Mapping):
-        items = found.get("devices", found.keys()) if "devices" in found else [
-            k for k, v in found.items() if v]
-    elif isinstance(found, (list, tuple, set)):
-        items = found
-    else:
-        items = getattr(found, "devices", [found])
-    for item in items:
-        if isinstance(item, str):
-            value = item
-        elif isinstance(item, Mapping):
-            value = str(item.get("kind") or item.get("type") or item.get("backend") or "")
-        else:
-            value = str(getattr(item, "kind", "") or getattr(item, "type", "")
-                        or getattr(item, "backend", ""))
-        value = value.lower().split(":", 1)[0]
-        if value in HARDWARE_KINDS:
-            kinds.add(value)
-    return kinds
+    return kinds | {d.kind for d in devices if d.kind in HARDWARE_KINDS}
 
 
 def parse_filters(items: Sequence[str]) -> list[tuple[str, str]]:

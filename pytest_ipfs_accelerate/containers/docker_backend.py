@@ -9,7 +9,7 @@ error that names it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -265,14 +265,7 @@ class DockerBackend:
         return name
 
     def remove_network(self, name: str) -> None:
-        import docker.errors
-
-        try:
-            self.client.api.remove_network(name)
-        except docker.errors.NotFound as exc:
-            raise ResourceNotFoundError(f"no such network: {name!r}") from exc
-        except docker.errors.APIError as exc:
-            raise ContainerError(f"network {name}: {exc.explanation}") from exc
+        self._remove_resource("network", self.client.api.remove_network, name)
 
     def create_volume(self, name: str, labels: Mapping[str, str] | None = None) -> str:
         with self._errors(f"volume {name}"):
@@ -280,14 +273,19 @@ class DockerBackend:
         return name
 
     def remove_volume(self, name: str) -> None:
+        self._remove_resource("volume", self.client.api.remove_volume, name)
+
+    @staticmethod
+    def _remove_resource(kind: str, remove: Callable[[str], Any], name: str) -> None:
+        """Remove a network or volume; a missing one is ResourceNotFoundError."""
         import docker.errors
 
         try:
-            self.client.api.remove_volume(name)
+            remove(name)
         except docker.errors.NotFound as exc:
-            raise ResourceNotFoundError(f"no such volume: {name!r}") from exc
+            raise ResourceNotFoundError(f"no such {kind}: {name!r}") from exc
         except docker.errors.APIError as exc:
-            raise ContainerError(f"volume {name}: {exc.explanation}") from exc
+            raise ContainerError(f"{kind} {name}: {exc.explanation}") from exc
 
     def list_resources(self, labels: Mapping[str, str] | None = None) -> list[ResourceInfo]:
         filters = self._label_filter(labels)

@@ -131,18 +131,18 @@ class ContainerFactory:
 
     def network(self, name: str | None = None) -> str:
         """Create a labelled bridge network; removed by :meth:`close`."""
-        name = name or self.identity.new_name("net")
-        with self._timed("network_create", name):
-            self.backend.create_network(name, self.identity.labels())
-        self.networks.append(name)
-        return name
+        return self._create("network", "net", self.backend.create_network, self.networks, name)
 
     def volume(self, name: str | None = None) -> str:
         """Create a labelled volume; removed by :meth:`close`."""
-        name = name or self.identity.new_name("vol")
-        with self._timed("volume_create", name):
-            self.backend.create_volume(name, self.identity.labels())
-        self.volumes.append(name)
+        return self._create("volume", "vol", self.backend.create_volume, self.volumes, name)
+
+    def _create(self, kind: str, hint: str, create: Callable[[str, Mapping[str, str]], str],
+                made: list[str], name: str | None) -> str:
+        name = name or self.identity.new_name(hint)
+        with self._timed(f"{kind}_create", name):
+            create(name, self.identity.labels())
+        made.append(name)
         return name
 
     def close(self) -> list[str]:

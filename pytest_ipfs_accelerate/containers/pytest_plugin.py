@@ -1,4 +1,4 @@
-"""pytest side of the containers room: options, markers and fixtures.
+"""The containers package's pytest plugin: options, markers and fixtures.
 
 Registered by pytest_ipfs_accelerate.plugin. Imports nothing heavy at module level:
 the Docker SDK is loaded only when a test asks for a container backend.
@@ -6,19 +6,18 @@ the Docker SDK is loaded only when a test asks for a container backend.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from pytest_ipfs_accelerate.containers.selection import BACKEND_ENV, CATALOGUE_ENV, open_backend
 
 if TYPE_CHECKING:
     from pytest_ipfs_accelerate.containers.backend import ContainerBackend
     from pytest_ipfs_accelerate.containers.factory import ContainerFactory, Recorder
     from pytest_ipfs_accelerate.containers.naming import SessionIdentity
 
-BACKEND_ENV = "IPFS_ACCEL_CONTAINERS"
-CATALOGUE_ENV = "IPFS_ACCEL_CONTAINERS_CATALOGUE"
 _FACTORIES = pytest.StashKey["list[ContainerFactory]"]()
 _IDENTITY = pytest.StashKey["SessionIdentity"]()
 
@@ -40,17 +39,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--ipfs-accel-containers-no-sweep", dest="ipfs_accel_containers_sweep",
         action="store_false", default=None,
         help="Do not remove, at startup, containers left by dead sessions.")
-
-
-def _setting(config: pytest.Config, option: str, env: str, key: str, default: Any) -> Any:
-    """CLI > env > config file > default, through the config room."""
-    try:
-        from pytest_ipfs_accelerate.config import resolve
-    except ImportError:  # pragma: no cover - the config room is part of the package
-        value = config.getoption(option, default=None)
-        return value if value is not None else os.environ.get(env, default)
-    value = resolve(config, option=option, env=env, key=key)
-    return default if value is None else value
 
 
 def identity_for(config: pytest.Config) -> SessionIdentity:
@@ -76,25 +64,6 @@ def _record(config: pytest.Config, backend: ContainerBackend) -> Recorder:
     return recorder
 
 
-def open_backend(choice: str) -> ContainerBackend:
-    """The backend for ``auto``, ``simulated`` or ``docker``; EngineUnavailableError for docker."""
-    from pytest_ipfs_accelerate.containers.backend import ContainerError, EngineUnavailableError
-    from pytest_ipfs_accelerate.containers.simulated import SimulatedBackend
-
-    if choice == "simulated":
-        return SimulatedBackend()
-    from pytest_ipfs_accelerate.containers.docker_backend import DockerBackend
-
-    if choice == "docker":
-        return DockerBackend()
-    if choice != "auto":
-        raise ContainerError(f"unknown container backend {choice!r}: use auto, simulated or docker")
-    try:
-        return DockerBackend(timeout=10)
-    except EngineUnavailableError:
-        return SimulatedBackend()
-
-
 @pytest.fixture(scope="session")
 def container_backend(request: pytest.FixtureRequest) -> Iterator[ContainerBackend]:
     """The session's container backend (``backend.name``: simulated or docker).
@@ -105,22 +74,23 @@ def container_backend(request: pytest.FixtureRequest) -> Iterator[ContainerBacke
     first use it sweeps resources of dead sessions; at the end it removes whatever this
     session left behind.
     """
+    from pytest_ipfs_accelerate.config import resolve
     from pytest_ipfs_accelerate.containers.backend import ContainerError, EngineUnavailableError
     from pytest_ipfs_accelerate.containers.naming import LABEL_SESSION
     from pytest_ipfs_accelerate.containers.sweep import sweep
     from pytest_ipfs_accelerate.strict import missing_backend
 
     config = request.config
-    choice = str(_setting(config, "ipfs_accel_containers", BACKEND_ENV, "containers.backend",
-                          "auto"))
+    choice = str(resolve(config, option="ipfs_accel_containers", key="containers.backend",
+                         env=BACKEND_ENV, default="auto"))
     try:
         backend = open_backend(choice)
     except EngineUnavailableError as exc:
         missing_backend(config, "Docker Engine", str(exc))
     ident = identity_for(config)
     recorder = _record(config, backend)
-    if _setting(config, "ipfs_accel_containers_sweep", "IPFS_ACCEL_CONTAINERS_SWEEP",
-                "containers.sweep", True):
+    if resolve(config, option="ipfs_accel_containers_sweep", key="containers.sweep",
+               env="IPFS_ACCEL_CONTAINERS_SWEEP", default=True):
         import time
 
         start = time.perf_counter()
@@ -199,10 +169,11 @@ def container(request: pytest.FixtureRequest,
 def container_images(request: pytest.FixtureRequest, container_backend: ContainerBackend) -> list:
     """The image marketplace: the engine's images plus the configured catalogue's entries
     (``ImageEntry``); filter them with ``catalogue.filter_images``."""
+    from pytest_ipfs_accelerate.config import resolve
     from pytest_ipfs_accelerate.containers.catalogue import marketplace
 
-    path = _setting(request.config, "ipfs_accel_containers_catalogue", CATALOGUE_ENV,
-                    "containers.catalogue", "")
+    path = resolve(request.config, option="ipfs_accel_containers_catalogue",
+                   key="containers.catalogue", env=CATALOGUE_ENV, default="")
     return marketplace(container_backend, path or None)
 
 

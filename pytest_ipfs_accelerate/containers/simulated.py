@@ -57,6 +57,8 @@ from pytest_ipfs_accelerate.containers.sim_shell import (
 from pytest_ipfs_accelerate.containers.tunnel import Tunnel
 
 STATE_ENV = "IPFS_ACCEL_SIM_STATE"
+#: Another process's container, as the state file records it: ``(id, record)``.
+_Record = tuple[str, dict]
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # Docker's default
 
 
@@ -189,20 +191,29 @@ class SimulatedBackend:
         return f"simulated engine (state file {self.state_file or 'none'})"
 
     def _get(self, ref: str) -> _Container:
+        """This process's container ``ref``; another process's one is an error."""
+        found = self._lookup(ref)
+        if isinstance(found, _Container):
+            return found
+        raise ContainerError(
+            f"simulated container {ref!r} belongs to another process; its processes, "
+            "logs and exec live only there (it can be listed and removed from here)"
+        )
+
+    def _lookup(self, ref: str) -> _Container | _Record:
+        """This process's container ``ref``, else another process's record of it."""
         with self._lock:
             if ref in self._containers:
                 return self._containers[ref]
             for c in self._containers.values():
                 if c.name == ref or (len(ref) >= 4 and c.id.startswith(ref)):
                     return c
-        if self._foreign(ref) is not None:
-            raise ContainerError(
-                f"simulated container {ref!r} belongs to another process; its processes, "
-                "logs and exec live only there (it can be listed and removed from here)"
-            )
-        raise ContainerNotFoundError(f"no such container: {ref!r} (never created, or removed)")
+        found = self._foreign(ref)
+        if found is None:
+            raise ContainerNotFoundError(f"no such container: {ref!r} (never created, or removed)")
+        return found
 
-    def _foreign(self, ref: str) -> tuple[str, dict] | None:
+    def _foreign(self, ref: str) -> _Record | None:
         with self._state() as state:
             for cid, rec in state["containers"].items():
                 if cid == ref or rec["name"] == ref or (len(ref) >= 4 and cid.startswith(ref)):
@@ -306,14 +317,10 @@ class SimulatedBackend:
         c.thread.join(timeout)
 
     def remove(self, ref: str, force: bool = False) -> None:
-        try:
-            c = self._get(ref)
-        except ContainerError:
-            found = self._foreign(ref)
-            if found is None:
-                raise
+        c = self._lookup(ref)
+        if not isinstance(c, _Container):  # another process's: drop its record
             with self._state() as state:
-                state["containers"].pop(found[0], None)
+                state["containers"].pop(c[0], None)
             return
         if c.state == RUNNING:
             if not force:
@@ -326,22 +333,13 @@ class SimulatedBackend:
         self._save(c)
 
     def status(self, ref: str) -> str:
-        try:
-            return self._get(ref).state
-        except ContainerError:
-            found = self._foreign(ref)
-            if found is None:
-                raise
-            return found[1]["status"]
+        c = self._lookup(ref)
+        return c.state if isinstance(c, _Container) else c[1]["status"]
 
     def inspect(self, ref: str) -> ContainerInfo:
-        try:
-            c = self._get(ref)
-        except ContainerError:
-            found = self._foreign(ref)
-            if found is None:
-                raise
-            return self._info_from_record(*found)
+        c = self._lookup(ref)
+        if not isinstance(c, _Container):
+            return self._info_from_record(*c)
         return ContainerInfo(
             id=c.id, name=c.name, image=c.image.name, status=c.state,
             labels=dict(c.spec.labels), env=dict(c.env), ports=tuple(self._bindings(c)),

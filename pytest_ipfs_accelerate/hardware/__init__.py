@@ -1,4 +1,4 @@
-"""Hardware room: detection, device selection, simulated profiles and device timers.
+"""The hardware package: detection, device selection, simulated profiles and device timers.
 
 Public API::
 
@@ -15,9 +15,9 @@ from pytest_ipfs_accelerate.lazy import lazy_exports
 
 _EXPORTS = {
     "detect": ("CpuInfo", "DeviceInfo", "HardwareInfo", "detect_hardware"),
-    "devices": ("AccelDevice", "check_dtype", "select_devices"),
+    "devices": ("AccelDevice", "check_dtype", "select_devices", "synchronize"),
     "errors": ("DeviceSelectionError", "HardwareError", "ProfileError", "UnsupportedDtypeError"),
     "profiles": ("KNOWN_PROFILES", "simulated_devices"),
-    "timing": ("DeviceTimer", "synchronize"),
+    "timing": ("DeviceTimer",),
 }
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

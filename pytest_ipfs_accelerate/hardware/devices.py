@@ -1,4 +1,5 @@
-"""Devices as tests see them (`AccelDevice`), and parsing of device selections.
+"""Devices as tests see them (`AccelDevice`), their synchronization, and parsing of
+device selections.
 
 A selection is ``auto`` or a comma list of ``cpu``, ``cuda``, ``cuda:N``, ``rocm``,
 ``mps``, ``xpu``, ``xpu:N``. A named device that this machine lacks stays in the
@@ -59,9 +60,28 @@ class AccelDevice:
 
     def synchronize(self) -> None:
         """Wait for the device's queued work (no-op on cpu and simulated devices)."""
-        from pytest_ipfs_accelerate.hardware.timing import synchronize
-
         synchronize(self)
+
+
+def synchronize(device: AccelDevice | str) -> None:
+    """Wait until ``device`` finished its queued work; no-op for cpu and simulated devices."""
+    if isinstance(device, AccelDevice):
+        if device.is_simulated or device.type == "cpu" or not device.available:
+            return
+        torch_type, index = device.type, device.index
+    else:
+        torch_type, _, idx = str(device).partition(":")
+        index = int(idx) if idx else None
+        if torch_type == "cpu":
+            return
+    import torch
+
+    if torch_type == "cuda":
+        torch.cuda.synchronize(index)
+    elif torch_type == "mps":
+        torch.mps.synchronize()
+    elif torch_type == "xpu":
+        torch.xpu.synchronize(index)
 
 
 def from_info(info: DeviceInfo) -> AccelDevice:

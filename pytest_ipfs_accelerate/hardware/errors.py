@@ -1,4 +1,4 @@
-"""Exception types of the hardware room."""
+"""Exception types of the hardware package."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 
 class HardwareError(IpfsAccelError):
-    """Base of the hardware room's errors."""
+    """Base of the hardware package's errors."""
 
 
 class DeviceSelectionError(HardwareError):

@@ -1,13 +1,11 @@
-"""pytest side of the hardware room: options, markers and fixtures.
+"""The hardware package's pytest plugin: options, markers and fixtures.
 
 Registered by pytest_ipfs_accelerate.plugin. Imports nothing heavy at module level:
-torch is imported only when a test asks for a device or a checkpoint.
+torch is imported only when a test asks for a device.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,7 +13,6 @@ import pytest
 from pytest_ipfs_accelerate.strict import missing_backend
 
 if TYPE_CHECKING:
-    from pytest_ipfs_accelerate.checkpoint.publish import PublishedCheckpoint
     from pytest_ipfs_accelerate.hardware.detect import HardwareInfo
     from pytest_ipfs_accelerate.hardware.devices import AccelDevice
     from pytest_ipfs_accelerate.hardware.timing import DeviceTimer
@@ -72,17 +69,11 @@ def _validate_selection(config: pytest.Config) -> None:
 
 
 # -- selection --------------------------------------------------------------------------
-def _setting(config: pytest.Config, option: str, key: str, env: str | None) -> Any:
-    try:
-        from pytest_ipfs_accelerate.config import resolve
-    except ImportError:  # config loader absent: CLI > env > default
-        value = config.getoption(option, default=None)
-        return value if value is not None else os.environ.get(env or "", None)
-    return resolve(config, option=option, key=key, env=env)
-
-
 def _selection_spec(config: pytest.Config) -> Any:
-    return _setting(config, "ipfs_accel_hardware", "hardware.devices", "IPFS_ACCEL_HARDWARE")
+    from pytest_ipfs_accelerate.config import resolve
+
+    return resolve(config, option="ipfs_accel_hardware", key="hardware.devices",
+                   env="IPFS_ACCEL_HARDWARE")
 
 
 def _default_selection(config: pytest.Config) -> bool:
@@ -91,7 +82,10 @@ def _default_selection(config: pytest.Config) -> bool:
 
 
 def _profile_specs(config: pytest.Config) -> list[str]:
-    value = _setting(config, "ipfs_accel_hw_profile", "hardware.profiles", _PROFILE_ENV)
+    from pytest_ipfs_accelerate.config import resolve
+
+    value = resolve(config, option="ipfs_accel_hw_profile", key="hardware.profiles",
+                    env=_PROFILE_ENV)
     if not value:
         return []
     if isinstance(value, str):
@@ -243,27 +237,6 @@ def accel_timer(accel_device: AccelDevice) -> DeviceTimer:
     from pytest_ipfs_accelerate.hardware.timing import DeviceTimer
 
     return DeviceTimer(accel_device)
-
-
-@pytest.fixture
-def checkpoint(request: pytest.FixtureRequest, ipfs_node: Any,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedCheckpoint]:
-    """A small real torch model saved as safetensors, published to ``ipfs_node``.
-
-    Returns a ``PublishedCheckpoint`` with ``.cid``, ``.path``, ``.metadata``,
-    ``.state_dict`` (the original tensors) and ``.node``. Parametrize indirectly with a
-    dict (``architecture``, ``config``, ``seed``) for another model; the default is a
-    seeded ``mlp-classifier``.
-    """
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        missing_backend(request.config, "torch",
-                        "pip install 'pytest-ipfs-accelerate[torch]' (torch, safetensors)")
-    from pytest_ipfs_accelerate.checkpoint.publish import publish_example_checkpoint
-
-    params = dict(getattr(request, "param", None) or {})
-    yield publish_example_checkpoint(ipfs_node, tmp_path_factory.mktemp("checkpoint"), **params)
 
 
 # -- DB rows ------------------------------------------------------------------------------------

@@ -11,28 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from pytest_ipfs_accelerate.hardware.devices import AccelDevice
-
-
-def synchronize(device: AccelDevice | str) -> None:
-    """Wait until ``device`` finished its queued work; no-op for cpu and simulated devices."""
-    if isinstance(device, AccelDevice):
-        if device.is_simulated or device.type == "cpu" or not device.available:
-            return
-        torch_type, index = device.type, device.index
-    else:
-        torch_type, _, idx = str(device).partition(":")
-        index = int(idx) if idx else None
-        if torch_type == "cpu":
-            return
-    import torch
-
-    if torch_type == "cuda":
-        torch.cuda.synchronize(index)
-    elif torch_type == "mps":
-        torch.mps.synchronize()
-    elif torch_type == "xpu":
-        torch.xpu.synchronize(index)
+from pytest_ipfs_accelerate.hardware.devices import AccelDevice, synchronize
 
 
 class DeviceTimer:

@@ -23,7 +23,7 @@ class CountingNode:
         self.tamper = False
 
     def add_bytes(self, data: bytes, name: str = "") -> object:
-        from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes
+        from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes
 
         cid = str(add_bytes(data, AddOptions(), None).cid)
         self.files[cid] = data

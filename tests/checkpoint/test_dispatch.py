@@ -177,7 +177,7 @@ class _MemoryNode:
         self.tamper = tamper
 
     def add_bytes(self, data: bytes, name: str = "") -> Any:
-        from pytest_ipfs_accelerate.ipfs.importer import AddOptions, add_bytes
+        from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes
 
         cid = str(add_bytes(data, AddOptions(), None).cid)
         self.files[cid] = data
@@ -225,7 +225,7 @@ def test_cid_without_node(tmp_path) -> None:
 
 
 def test_sharded_checkpoint_through_simulated_node(tmp_path, batch) -> None:
-    node_mod = pytest.importorskip("pytest_ipfs_accelerate.ipfs.node")
+    node_mod = pytest.importorskip("pytest_ipfs_accelerate.ipfs.node.simulated")
     node = node_mod.SimulatedNode()
     published = publish_example_checkpoint(node, tmp_path / "pub", sharded=True,
                                            config=CONFIG, seed=3)

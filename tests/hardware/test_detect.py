@@ -181,7 +181,7 @@ def test_torch_is_not_imported_without_a_gpu_driver(tmp_path: Path) -> None:
 def test_cli_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from pytest_ipfs_accelerate.hardware import cli
+    from pytest_ipfs_accelerate.cli import hardware as cli
 
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())

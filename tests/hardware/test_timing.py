@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytest_ipfs_accelerate.hardware.devices import AccelDevice
+from pytest_ipfs_accelerate.hardware.devices import AccelDevice, synchronize
 from pytest_ipfs_accelerate.hardware.profiles import simulated_devices
-from pytest_ipfs_accelerate.hardware.timing import DeviceTimer, synchronize
+from pytest_ipfs_accelerate.hardware.timing import DeviceTimer
 
 
 @pytest.fixture
