@@ -2,6 +2,6 @@
 
 import sys
 
-from pytest_ipfs_accelerate.cli import main
+from harness.runner import main
 
-sys.exit(main(["bench", *sys.argv[1:]]))
+sys.exit(main())

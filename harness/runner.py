@@ -3,7 +3,8 @@
 Each suite runs as ``pytest <folder> --ipfs-accel-db DB --ipfs-accel-tag suite=<name>``
 (plus ``bench_id`` and ``bench_mode`` tags), with its output in a log file; the runner
 shows progress, reads each run back from the DB for the summary, and exits non-zero
-when any suite failed. ``ipfs-accel bench`` and ``python -m harness`` both land here.
+when any suite failed. ``ipfs-accel bench`` (from a checkout) and ``python -m harness``
+(:func:`main`) both land in :func:`run_bench`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from harness.options import DESCRIPTION, BenchError, add_arguments
 from harness.progress import Progress, SuiteOutcome, pytest_percent, summary_table
 from harness.results import read_suite_run
 from harness.suites import Suite, discover, select
-from pytest_ipfs_accelerate.bench_cli import BenchError
+from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 #: The suites of this checkout.
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -171,3 +173,20 @@ def run_bench(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if any(o.status == "interrupted" for o in outcomes):
         return 130
     return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m harness``: ``ipfs-accel bench`` without the rest of the CLI; bad input
+    exits 2 with one line, as there."""
+    parser = argparse.ArgumentParser(prog="ipfs-accel bench", description=DESCRIPTION)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run_bench(args)
+    except IpfsAccelError as exc:  # BenchError, or a DB the plugin refuses
+        print(f"ipfs-accel: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

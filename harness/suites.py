@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_ipfs_accelerate.bench_cli import BenchError
+from harness.options import BenchError
 
 #: The order suites run in: cheap first, the long overhead run last. Others follow by name.
 ORDER = ("imports", "ipfs_engine", "ipfs_node", "loading", "analysis", "report", "containers",

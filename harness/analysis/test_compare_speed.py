@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import add_run, bulk_benchmarks, new_db
 from harness.sizes import bench_size
 from pytest_ipfs_accelerate.analysis import compare_runs, store_comparisons
+from pytest_ipfs_accelerate.testing.synthetic import add_run, bulk_benchmarks, new_db
 
 BENCHMARKS = bench_size("compare_benchmarks", 1000, 200)
 SAMPLES = bench_size("compare_samples", 100, 100)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import bulk_history, new_db
 from harness.sizes import bench_size
 from pytest_ipfs_accelerate.analysis import trend
+from pytest_ipfs_accelerate.testing.synthetic import bulk_history, new_db
 
 BENCHMARKS = bench_size("trend_benchmarks", 1000, 200)
 RUNS = 50

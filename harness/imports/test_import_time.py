@@ -1,4 +1,4 @@
-"""Module import time: the package, each room, and what pytest pays with the plugin idle.
+"""Module import time: the package, each subpackage, and what pytest pays with the plugin idle.
 
 Each case runs ``python -X importtime -c "<imports>"`` in a fresh subprocess; each round
 first runs the case's baseline (``pass``, or ``import pytest``) so both see the same load.
@@ -34,8 +34,8 @@ CASES: dict[str, tuple[str, str | None]] = {
     "capture_enabled": (f"import pytest, {PKG}.plugin, {PKG}.capture.session, "
                         f"{PKG}.db.writer, duckdb", "pytest"),
     "package": (f"import {PKG}", "interpreter"),
-    **{room: (f"import {PKG}.{room}", "interpreter")
-       for room in ("ipfs", "containers", "hardware", "checkpoint", "db", "report", "config",
+    **{name: (f"import {PKG}.{name}", "interpreter")
+       for name in ("ipfs", "containers", "hardware", "checkpoint", "db", "report", "config",
                     "cli")},
 }
 

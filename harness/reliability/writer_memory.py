@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def measure(rows: int, flush_rows: int, connection: str) -> dict[str, float]:
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+    from pytest_ipfs_accelerate.db.tables import TABLE_COLUMNS
     from pytest_ipfs_accelerate.db.writer import BufferedWriter
 
     cols = TABLE_COLUMNS["test_results"]

@@ -76,7 +76,7 @@ def measure_runs(n_tests: int, repeats: int) -> dict[str, object]:
 
 def measure_flush_cost(db_rows: int, flushes: int, batch: int) -> dict[str, float]:
     """Per-flush cost, open+close only and in all, on a DB holding ``db_rows`` results."""
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+    from pytest_ipfs_accelerate.db.tables import TABLE_COLUMNS
 
     cols = TABLE_COLUMNS["test_results"]
     with tempfile.TemporaryDirectory(prefix="ipfs-accel-flush-") as tmp:

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from harness.figures import Figure, record_figures
-from harness.report.synthetic import build_db
 from harness.sizes import bench_size, is_quick
 from pytest_ipfs_accelerate.db.connect import open_database
-from pytest_ipfs_accelerate.report.model import build_run_report
+from pytest_ipfs_accelerate.report.build import build_run_report
 from pytest_ipfs_accelerate.report.render import render
+from pytest_ipfs_accelerate.testing.synthetic import build_db
 
 TESTS = bench_size("report_tests", full=1_000_000, quick=50_000)
 BUDGET_S = 2.0

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import new_db
+from pytest_ipfs_accelerate.testing.synthetic import new_db
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import add_benchmark, add_run, add_test, new_db
 from pytest_ipfs_accelerate import cli
-from tests.support import query
+from pytest_ipfs_accelerate.testing.synthetic import add_benchmark, add_run, add_test, new_db
+from tests.conftest import query
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import add_benchmark, add_metric, add_run
 from pytest_ipfs_accelerate.analysis import (
     AnalysisError,
     CompareOptions,
     compare_runs,
     store_comparisons,
 )
+from pytest_ipfs_accelerate.testing.synthetic import add_benchmark, add_metric, add_run
 
 
 def noisy(center: float, n: int = 30, spread: float = 0.02, seed: int = 0) -> list[float]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from harness.analysis.synthetic_db import add_benchmark, add_metric, add_run, add_test
 from pytest_ipfs_accelerate.analysis import AnalysisError, compatibility_matrix, trend
+from pytest_ipfs_accelerate.testing.synthetic import add_benchmark, add_metric, add_run, add_test
 
 
 def test_trend_finds_the_step_per_hardware(db: Any) -> None:

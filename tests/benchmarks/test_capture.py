@@ -6,10 +6,11 @@ import json
 import statistics
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.support import query, run_pytest
+from tests.conftest import query, run_pytest_in
 
 SUITE = textwrap.dedent("""
     import pytest
@@ -51,9 +52,10 @@ SUITE = textwrap.dedent("""
 def captured(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bench")
     (root / "test_suite.py").write_text(SUITE)
-    result = run_pytest(root, "--ipfs-accel-db", "r.duckdb", "-q")
-    assert result.outcomes() == {"passed": 2, "failed": 3, "skipped": 1}, result.stdout
-    assert "2 benchmark(s) captured, 2 errored" in result.stdout
+    result = run_pytest_in(root, "--ipfs-accel-db", "r.duckdb", "-q")
+    assert result.parseoutcomes() == {"passed": 2, "failed": 3, "skipped": 1}, (
+        result.stdout.str())
+    assert "2 benchmark(s) captured, 2 errored" in result.stdout.str()
     return root / "r.duckdb"
 
 
@@ -113,60 +115,67 @@ def test_metrics_from_fixture_and_plain_api(captured: Path) -> None:
     assert "direction must be 'lower' or 'higher'" in longrepr
 
 
-def test_xdist_records_disabled_not_bogus_numbers(tmp_path: Path) -> None:
-    (tmp_path / "test_x.py").write_text(textwrap.dedent("""
+def test_xdist_records_disabled_not_bogus_numbers(pytester: pytest.Pytester,
+                                                  run_pytest: Any) -> None:
+    (pytester.path / "test_x.py").write_text(textwrap.dedent("""
         def test_b(benchmark, accel_metric):
             benchmark(sum, [1, 2])
             accel_metric("mem", 3.0, unit="MiB")
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "x.duckdb", "-n", "2", "-q")
-    assert result.ret == 0, result.stdout + result.stderr
-    rows = query(result.db, "SELECT status, error, rounds, median_s FROM benchmark_results")
+    result = run_pytest("--ipfs-accel-db", "x.duckdb", "-n", "2", "-q")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "x.duckdb"
+    rows = query(db, "SELECT status, error, rounds, median_s FROM benchmark_results")
     assert len(rows) == 1
     status, error, rounds, median = rows[0]
     assert status == "disabled" and "xdist" in error and rounds is None and median is None
-    assert query(result.db, "SELECT count(*) FROM benchmark_samples") == [(0,)]
-    assert query(result.db, "SELECT name, value FROM metrics") == [("mem", 3.0)]
+    assert query(db, "SELECT count(*) FROM benchmark_samples") == [(0,)]
+    assert query(db, "SELECT name, value FROM metrics") == [("mem", 3.0)]
 
 
-def test_fail_on_regression_fails_the_session(tmp_path: Path) -> None:
-    (tmp_path / "test_r.py").write_text(textwrap.dedent("""
+def test_fail_on_regression_fails_the_session(pytester: pytest.Pytester,
+                                              run_pytest: Any) -> None:
+    (pytester.path / "test_r.py").write_text(textwrap.dedent("""
         import os, time
         def test_sleep(benchmark):
             benchmark.pedantic(time.sleep, args=(float(os.environ["NAP"]),), rounds=8)
     """))
     args = ("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-fail-on-regression", "-q",
             "-p", "no:xdist")
-    first = run_pytest(tmp_path, *args, env={"NAP": "0.001"})
-    assert first.ret == 0 and "regression check skipped: no baseline" in first.stdout
-    slow = run_pytest(tmp_path, *args, env={"NAP": "0.006"})
-    assert slow.ret == 1, slow.stdout
-    assert "REGRESSION test_r.py::test_sleep time" in slow.stdout
-    assert query(slow.db, "SELECT exit_status FROM runs ORDER BY started_at") == [(0,), (1,)]
-    assert query(slow.db, "SELECT method, is_regression FROM regressions ORDER BY "
+    first = run_pytest(*args, env={"NAP": "0.001"})
+    assert first.ret == 0 and "regression check skipped: no baseline" in first.stdout.str()
+    slow = run_pytest(*args, env={"NAP": "0.006"})
+    assert slow.ret == 1, slow.stdout.str()
+    assert "REGRESSION test_r.py::test_sleep time" in slow.stdout.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT exit_status FROM runs ORDER BY started_at") == [(0,), (1,)]
+    assert query(db, "SELECT method, is_regression FROM regressions ORDER BY "
                  "detected_at DESC LIMIT 1") == [("mann-whitney", True)]
 
 
-def test_fail_on_regression_needs_a_db(tmp_path: Path) -> None:
-    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-fail-on-regression")
+def test_fail_on_regression_needs_a_db(pytester: pytest.Pytester,
+                                       run_pytest: Any) -> None:
+    (pytester.path / "test_a.py").write_text("def test_a():\n    pass\n")
+    result = run_pytest("--ipfs-accel-fail-on-regression")
     assert result.ret == 4
-    assert "--ipfs-accel-fail-on-regression needs a results DB" in result.stderr
+    assert "--ipfs-accel-fail-on-regression needs a results DB" in result.stderr.str()
 
 
-def test_bad_threshold_config_is_a_usage_error(tmp_path: Path) -> None:
-    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
-    (tmp_path / "ipfs_accelerate.toml").write_text(
+def test_bad_threshold_config_is_a_usage_error(pytester: pytest.Pytester,
+                                               run_pytest: Any) -> None:
+    (pytester.path / "test_a.py").write_text("def test_a():\n    pass\n")
+    (pytester.path / "ipfs_accelerate.toml").write_text(
         '[benchmarks]\nthresholds = { test_a = "fast" }\n')
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb")
     assert result.ret == 4
-    assert "'benchmarks.thresholds.test_a': expected a positive number" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "'benchmarks.thresholds.test_a': expected a positive number" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
 
 
-def test_rerun_attempts_each_get_a_row_and_only_ok_rounds(tmp_path: Path) -> None:
+def test_rerun_attempts_each_get_a_row_and_only_ok_rounds(pytester: pytest.Pytester,
+                                                          run_pytest: Any) -> None:
     pytest.importorskip("pytest_rerunfailures")
-    (tmp_path / "test_rr.py").write_text(textwrap.dedent("""
+    (pytester.path / "test_rr.py").write_text(textwrap.dedent("""
         import pytest
         TRIES = []
 
@@ -176,9 +185,10 @@ def test_rerun_attempts_each_get_a_row_and_only_ok_rounds(tmp_path: Path) -> Non
             benchmark.pedantic(sum, args=([1],), rounds=5)
             assert len(TRIES) > 1, "first try fails"
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-q")
-    assert result.ret == 0, result.stdout
-    rows = query(result.db, "SELECT status, error, rounds FROM benchmark_results ORDER BY status")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-q")
+    assert result.ret == 0, result.stdout.str()
+    db = pytester.path / "r.duckdb"
+    rows = query(db, "SELECT status, error, rounds FROM benchmark_results ORDER BY status")
     assert [(status, rounds) for status, _, rounds in rows] == [("error", 5), ("ok", 5)]
     assert "first try fails" in rows[0][1]
-    assert query(result.db, "SELECT count(*) FROM benchmark_samples") == [(5,)]
+    assert query(db, "SELECT count(*) FROM benchmark_samples") == [(5,)]

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from pytest_ipfs_accelerate.db.connect import open_database
-from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION, TABLE_COLUMNS
-from tests.support import query
+from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
+from pytest_ipfs_accelerate.db.tables import TABLE_COLUMNS
+from tests.conftest import query
 
 V1 = Path(__file__).parent.parent / "fixtures" / "schema_v1.duckdb"
 V1_TABLES = ("runs", "run_tags", "test_results", "operations", "hardware")

@@ -7,15 +7,15 @@ import json
 import pytest
 
 from pytest_ipfs_accelerate.cli import main
-from tests.support import run_pytest
+from tests.conftest import run_pytest_in
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli")
     (path / "test_x.py").write_text("def test_ok():\n    pass\ndef test_bad():\n    assert 0\n")
-    run_pytest(path, "--ipfs-accel-db", "r.duckdb")
-    run_pytest(path, "--ipfs-accel-db", "r.duckdb", "-k", "ok")
+    run_pytest_in(path, "--ipfs-accel-db", "r.duckdb")
+    run_pytest_in(path, "--ipfs-accel-db", "r.duckdb", "-k", "ok")
     return path / "r.duckdb"
 
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from tests.support import query
+from tests.conftest import query
 
 SLOW_SUITE = """
 import time, pytest

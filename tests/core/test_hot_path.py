@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import pytest
 
-from tests.support import query, run_pytest
+from tests.conftest import query
 
 PER_TEST_HOOKS = (
     "pytest_runtest_protocol", "pytest_runtest_logstart", "pytest_runtest_setup",
@@ -39,26 +40,31 @@ def pytest_sessionfinish(session):
 """
 
 
-def _hooks(tmp_path, *args: str) -> dict[str, list[str]]:
-    (tmp_path / "conftest.py").write_text(HOOK_PROBE)
-    result = run_pytest(tmp_path, *args)
-    assert result.ret == 0, result.stdout + result.stderr
-    return json.loads((tmp_path / "hooks.json").read_text())
+@pytest.fixture
+def hooks(pytester, run_pytest) -> Callable[..., dict[str, list[str]]]:
+    """``hooks(*args)``: our per-test hook implementations in a run with ``args``."""
+    def run(*args: str) -> dict[str, list[str]]:
+        (pytester.path / "conftest.py").write_text(HOOK_PROBE)
+        result = run_pytest(*args)
+        assert result.ret == 0, result.stdout.str() + result.stderr.str()
+        return json.loads((pytester.path / "hooks.json").read_text())
+
+    return run
 
 
-def test_capture_adds_one_per_test_hook(tmp_path):
-    (tmp_path / "test_plain.py").write_text("def test_a():\n    pass\n")
-    assert _hooks(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist") == {
+def test_capture_adds_one_per_test_hook(pytester, hooks):
+    (pytester.path / "test_plain.py").write_text("def test_a():\n    pass\n")
+    assert hooks("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist") == {
         "pytest_runtest_logreport": ["ipfs_accel_capture"]}
 
 
-def test_idle_plugin_adds_no_per_test_hook(tmp_path):
-    (tmp_path / "test_plain.py").write_text("def test_a():\n    pass\n")
-    assert _hooks(tmp_path, "-p", "no:xdist") == {}
+def test_idle_plugin_adds_no_per_test_hook(pytester, hooks):
+    (pytester.path / "test_plain.py").write_text("def test_a():\n    pass\n")
+    assert hooks("-p", "no:xdist") == {}
 
 
-def test_room_hooks_come_only_with_their_tests(tmp_path):
-    (tmp_path / "test_rooms.py").write_text(textwrap.dedent("""
+def test_room_hooks_come_only_with_their_tests(pytester, hooks):
+    (pytester.path / "test_rooms.py").write_text(textwrap.dedent("""
         import pytest
 
         @pytest.mark.hardware("cpu")
@@ -68,16 +74,16 @@ def test_room_hooks_come_only_with_their_tests(tmp_path):
         def test_timed(benchmark):
             benchmark(sum, [1, 2])
     """))
-    hooks = _hooks(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert hooks == {
+    found = hooks("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert found == {
         "pytest_runtest_setup": ["ipfs_accel_hardware_gate"],
         "pytest_runtest_makereport": ["ipfs_accel_benchmark_fixtures"],
         "pytest_runtest_logreport": ["ipfs_accel_capture"],
     }
 
 
-def test_bad_threshold_marker_is_a_usage_error_before_any_test(tmp_path):
-    (tmp_path / "test_bad.py").write_text(textwrap.dedent("""
+def test_bad_threshold_marker_is_a_usage_error_before_any_test(pytester, run_pytest):
+    (pytester.path / "test_bad.py").write_text(textwrap.dedent("""
         import pytest
 
         def test_first():
@@ -87,16 +93,16 @@ def test_bad_threshold_marker_is_a_usage_error_before_any_test(tmp_path):
         def test_timed(accel_metric):
             accel_metric("x", 1.0)
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
-    assert "test_bad.py::test_timed" in result.stderr
-    assert "positive relative threshold" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert "test_first" not in result.stdout  # nothing ran
+    result = run_pytest("--ipfs-accel-db", "r.duckdb")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    assert "test_bad.py::test_timed" in result.stderr.str()
+    assert "positive relative threshold" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+    assert "test_first" not in result.stdout.str()  # nothing ran
 
 
-def test_operations_outside_tests_belong_to_the_session(tmp_path):
-    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+def test_operations_outside_tests_belong_to_the_session(pytester, run_pytest):
+    (pytester.path / "conftest.py").write_text(textwrap.dedent("""
         import pytest
         from pytest_ipfs_accelerate.operations import record_operation
 
@@ -109,16 +115,17 @@ def test_operations_outside_tests_belong_to_the_session(tmp_path):
             record_operation(request.config, kind="ipfs", op="add", backend="simulated",
                              is_simulated=True, duration_s=0.002)
     """))
-    (tmp_path / "test_ops.py").write_text(
+    (pytester.path / "test_ops.py").write_text(
         "def test_first():\n    pass\n\ndef test_uses(node):\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
-    assert result.ret == 0, result.stdout + result.stderr
-    assert query(result.db, "SELECT op, nodeid FROM operations ORDER BY op") == [
+    result = run_pytest("--ipfs-accel-db", "r.duckdb")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT op, nodeid FROM operations ORDER BY op") == [
         ("add", "test_ops.py::test_uses"), ("warmup", None)]
 
 
-def test_row_times_match_the_reports(tmp_path):
-    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+def test_row_times_match_the_reports(pytester, run_pytest):
+    (pytester.path / "conftest.py").write_text(textwrap.dedent("""
         import json
 
         STARTS = {}
@@ -130,7 +137,7 @@ def test_row_times_match_the_reports(tmp_path):
             with open("times.json", "w") as f:
                 json.dump(STARTS, f)
     """))
-    (tmp_path / "test_t.py").write_text(textwrap.dedent("""
+    (pytester.path / "test_t.py").write_text(textwrap.dedent("""
         import pytest
 
         @pytest.mark.slow
@@ -138,12 +145,13 @@ def test_row_times_match_the_reports(tmp_path):
         def test_p(x):
             pass
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert result.ret == 0, result.stdout + result.stderr
-    times = json.loads((tmp_path / "times.json").read_text())
-    rows = query(result.db, "SELECT nodeid, started_at, setup_started_at, call_finished_at, "
-                            "teardown_finished_at, markers, params, typeof(run_id) "
-                            "FROM test_results ORDER BY nodeid")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    times = json.loads((pytester.path / "times.json").read_text())
+    db = pytester.path / "r.duckdb"
+    rows = query(db, "SELECT nodeid, started_at, setup_started_at, call_finished_at, "
+                     "teardown_finished_at, markers, params, typeof(run_id) "
+                     "FROM test_results ORDER BY nodeid")
     assert [r[0] for r in rows] == ["test_t.py::test_p[1]", "test_t.py::test_p[2]"]
     for nodeid, started, setup_started, call_finished, finished, markers, params, kind in rows:
         phases = times[nodeid]
@@ -161,9 +169,9 @@ def test_row_times_match_the_reports(tmp_path):
         assert kind == "UUID"
 
 
-def test_brief_and_full_rows_say_the_same_things(tmp_path):
+def test_brief_and_full_rows_say_the_same_things(pytester, run_pytest):
     """Plain passes take the writer's brief layout; everything else the full one."""
-    (tmp_path / "test_mix.py").write_text(textwrap.dedent("""
+    (pytester.path / "test_mix.py").write_text(textwrap.dedent("""
         import pytest
 
         def test_plain():
@@ -182,11 +190,12 @@ def test_brief_and_full_rows_say_the_same_things(tmp_path):
         def test_skip():
             pytest.skip("later")
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert result.ret == 1, result.stdout + result.stderr
-    rows = query(result.db, "SELECT function, outcome, rerun_count, is_simulated, "
-                            "user_properties IS NOT NULL, longrepr IS NOT NULL, xfail_reason, "
-                            "skip_reason, call_outcome FROM test_results ORDER BY function")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 1, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "r.duckdb"
+    rows = query(db, "SELECT function, outcome, rerun_count, is_simulated, "
+                     "user_properties IS NOT NULL, longrepr IS NOT NULL, xfail_reason, "
+                     "skip_reason, call_outcome FROM test_results ORDER BY function")
     assert rows == [
         ("test_fails", "failed", 0, False, False, True, None, None, "failed"),
         ("test_plain", "passed", 0, False, False, False, None, None, "passed"),
@@ -196,9 +205,9 @@ def test_brief_and_full_rows_say_the_same_things(tmp_path):
     ]
 
 
-def test_reports_pytest_keeps_carry_none_of_our_attributes(tmp_path):
+def test_reports_pytest_keeps_carry_none_of_our_attributes(pytester, run_pytest):
     """The identity, operations and extras ride on reports only until they are read."""
-    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+    (pytester.path / "conftest.py").write_text(textwrap.dedent("""
         import json
 
         def pytest_ipfs_accel_result_extra(item, reports):
@@ -211,14 +220,15 @@ def test_reports_pytest_keeps_carry_none_of_our_attributes(tmp_path):
             with open("left.json", "w") as f:
                 json.dump(left, f)
     """))
-    (tmp_path / "test_a.py").write_text("def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\n"
-                                        "def test_b():\n    assert 0\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert result.ret == 1, result.stdout + result.stderr
-    assert json.loads((tmp_path / "left.json").read_text()) == []
-    assert query(result.db, "SELECT nodeid, extra FROM test_results ORDER BY nodeid") == [
+    (pytester.path / "test_a.py").write_text(
+        "def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\ndef test_b():\n    assert 0\n")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 1, result.stdout.str() + result.stderr.str()
+    assert json.loads((pytester.path / "left.json").read_text()) == []
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT nodeid, extra FROM test_results ORDER BY nodeid") == [
         ("test_a.py::test_a", '{"seen": 3}'), ("test_a.py::test_b", '{"seen": 3}')]
-    assert query(result.db, "SELECT DISTINCT nodeid FROM operations WHERE kind = 'ipfs'") == [
+    assert query(db, "SELECT DISTINCT nodeid FROM operations WHERE kind = 'ipfs'") == [
         ("test_a.py::test_a",)]
 
 
@@ -239,19 +249,20 @@ def test_controller_operations_join_the_workers_not_replace_them():
     assert ops.ops == []
 
 
-def test_report_skips_only_tables_the_run_did_not_write(tmp_path):
+def test_report_skips_only_tables_the_run_did_not_write(pytester, run_pytest):
     """The session's report skips lookups in tables its writer gave no rows; the report
     is the same as one that looks everywhere."""
     import duckdb as ddb
 
-    from pytest_ipfs_accelerate.report.model import build_run_report
+    from pytest_ipfs_accelerate.report.build import build_run_report
 
-    (tmp_path / "test_a.py").write_text("def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\n"
-                                        "def test_b():\n    assert 0\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "--ipfs-accel-tag", "k=v")
-    assert result.ret == 1, result.stdout
-    [(run_id,)] = query(result.db, "SELECT CAST(run_id AS VARCHAR) FROM runs")
-    con = ddb.connect(str(result.db), read_only=True)
+    (pytester.path / "test_a.py").write_text(
+        "def test_a(ipfs_node):\n    ipfs_node.add_bytes(b'x')\ndef test_b():\n    assert 0\n")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-tag", "k=v")
+    assert result.ret == 1, result.stdout.str()
+    db = pytester.path / "r.duckdb"
+    [(run_id,)] = query(db, "SELECT CAST(run_id AS VARCHAR) FROM runs")
+    con = ddb.connect(str(db), read_only=True)
     try:
         full = build_run_report(con, run_id).to_dict()
         written = {"runs", "test_results", "hardware", "run_tags"}  # not "operations"
@@ -264,10 +275,10 @@ def test_report_skips_only_tables_the_run_did_not_write(tmp_path):
     assert hinted == full
 
 
-def test_plain_passes_and_the_full_rows_agree(tmp_path):
+def test_plain_passes_and_the_full_rows_agree(pytester, run_pytest):
     """A plain pass is written from its three reports at once (``records.plain_row``);
     a warning that comes after its teardown still turns it into a full row."""
-    (tmp_path / "test_w.py").write_text(textwrap.dedent("""
+    (pytester.path / "test_w.py").write_text(textwrap.dedent("""
         import warnings
 
         def test_warns_first():
@@ -282,9 +293,10 @@ def test_plain_passes_and_the_full_rows_agree(tmp_path):
         def test_warns_last():
             warnings.warn("last news", UserWarning)
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert result.ret == 0, result.stdout + result.stderr
-    rows = query(result.db, """
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "r.duckdb"
+    rows = query(db, """
         SELECT function, outcome, setup_outcome, call_outcome, teardown_outcome, worker_id,
                kind, typeof(run_id), json_extract_string(warnings, '$[0].message'),
                abs(duration_s - (setup_duration_s + call_duration_s + teardown_duration_s))
@@ -301,8 +313,8 @@ def test_plain_passes_and_the_full_rows_agree(tmp_path):
     ]
 
 
-def test_an_item_stopped_before_its_teardown_is_still_recorded(tmp_path):
-    (tmp_path / "test_stop.py").write_text(textwrap.dedent("""
+def test_an_item_stopped_before_its_teardown_is_still_recorded(pytester, run_pytest):
+    (pytester.path / "test_stop.py").write_text(textwrap.dedent("""
         import pytest
 
         def test_first():
@@ -314,20 +326,22 @@ def test_an_item_stopped_before_its_teardown_is_still_recorded(tmp_path):
         def test_never():
             pass
     """))
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
-    assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout + result.stderr
-    assert query(result.db, "SELECT function, outcome, setup_outcome, call_outcome, "
-                            "crash_message FROM test_results ORDER BY function") == [
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT function, outcome, setup_outcome, call_outcome, "
+                     "crash_message FROM test_results ORDER BY function") == [
         ("test_first", "passed", "passed", "passed", None),
         ("test_stops", "error", "passed", None, "the run stopped before this test's teardown")]
 
 
-def test_setup_only_items_are_not_counted_as_stopped(tmp_path):
-    (tmp_path / "test_s.py").write_text("def test_a():\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "-p", "no:xdist",
+def test_setup_only_items_are_not_counted_as_stopped(pytester, run_pytest):
+    (pytester.path / "test_s.py").write_text("def test_a():\n    pass\n")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist",
                         "--setup-only")
-    assert result.ret == 0, result.stdout + result.stderr
-    assert query(result.db, "SELECT outcome, call_outcome, crash_message FROM test_results") == [
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT outcome, call_outcome, crash_message FROM test_results") == [
         ("passed", None, None)]
 
 
@@ -339,8 +353,8 @@ def test_an_attempt_that_lost_its_teardown_is_not_merged_into_the_next():
     from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
     from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
     from pytest_ipfs_accelerate.capture.records import STOPPED, CaptureOptions
-    from pytest_ipfs_accelerate.capture.session import CaptureSession
-    from pytest_ipfs_accelerate.db.schema import TEST_RESULT_COLUMNS
+    from pytest_ipfs_accelerate.capture.session import CaptureSession, CaptureSettings
+    from pytest_ipfs_accelerate.db.tables import TEST_RESULTS
 
     def item(name: str) -> SimpleNamespace:
         return SimpleNamespace(parent=None, own_markers=[], location=("t.py", 1, name),
@@ -353,9 +367,8 @@ def test_an_attempt_that_lost_its_teardown_is_not_merged_into_the_next():
     annotator = ItemAnnotator(SimpleNamespace(), OperationBuffer())  # type: ignore[arg-type]
     annotator.items = {"t.py::test_a": item("test_a"), "t.py::test_b": item("test_b")}
     session = CaptureSession(
-        SimpleNamespace(), db_path=None, opts=CaptureOptions(), tags={},  # type: ignore[arg-type]
-        ops=annotator.ops, annotator=annotator, connection="per-flush", flush_rows=10,
-        flush_seconds=0, lock_timeout_s=1, slowest=5, report_path=None)
+        SimpleNamespace(), CaptureSettings(db_path=None),  # type: ignore[arg-type]
+        tags={}, ops=annotator.ops, annotator=annotator)
     rows: list[tuple] = []
     session.writer = SimpleNamespace(add=lambda layout, row: rows.append((layout, row)))
     for r in (report("test_a", "setup"), report("test_b", "setup"), report("test_b", "call"),
@@ -367,6 +380,6 @@ def test_an_attempt_that_lost_its_teardown_is_not_merged_into_the_next():
         ("test_results:brief", "t.py::test_b", "passed")]
     [stopped] = session.items.values()  # test_a: finished at session end, as stopped
     layout, row = stopped.row("run", CaptureOptions(), [])
-    values = dict(zip(TEST_RESULT_COLUMNS, row, strict=True))
+    values = dict(zip(TEST_RESULTS.columns, row, strict=True))
     assert (layout, values["nodeid"], values["outcome"], values["crash_message"]) == (
         "test_results", "t.py::test_a", "error", STOPPED)

@@ -66,17 +66,18 @@ class TestGroup:
 
 @pytest.fixture(scope="module")
 def outcome_rows(tmp_path_factory: pytest.TempPathFactory):
-    from tests.support import query, run_pytest
+    from tests.conftest import query, run_pytest_in
 
     path = tmp_path_factory.mktemp("outcomes")
     (path / "test_suite.py").write_text(SUITE)
     (path / "test_modskip.py").write_text(
         "import pytest\npytest.skip('whole module', allow_module_level=True)\n")
     (path / "test_broken.py").write_text("import nonexistent_module_xyz\n")
-    result = run_pytest(path, "--ipfs-accel-db", "r.duckdb", "--continue-on-collection-errors")
-    assert result.outcomes() == {"passed": 7, "failed": 2, "errors": 3, "skipped": 2,
-                                 "xfailed": 1, "xpassed": 1, "warnings": 2}, result.stdout
-    db = result.db
+    result = run_pytest_in(path, "--ipfs-accel-db", "r.duckdb", "--continue-on-collection-errors")
+    assert result.parseoutcomes() == {"passed": 7, "failed": 2, "errors": 3, "skipped": 2,
+                                      "xfailed": 1, "xpassed": 1, "warnings": 2}, (
+        result.stdout.str())
+    db = path / "r.duckdb"
     cols = ("nodeid", "kind", "outcome", "param_id", "params", "markers", "class_name",
             "function", "setup_outcome", "call_outcome", "teardown_outcome", "crash_message",
             "skip_reason", "xfail_reason", "stdout", "stderr", "user_properties", "warnings",
@@ -186,7 +187,7 @@ def test_collection_errors_and_module_skips_are_rows(outcome_rows):
 
 def test_terminal_summary_section(outcome_rows):
     _, result = outcome_rows
-    out = result.stdout
+    out = result.stdout.str()
     assert "ipfs-accelerate results" in out
     assert re.search(r"^run [0-9a-f-]{36}  db .*r\.duckdb$", out, re.M)
     assert ("outcomes: 6 passed, 2 failed, 3 error, 2 skipped, 1 xfailed, 1 xpassed "

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.support import query, run_pytest
+from tests.conftest import query
 
 HEAVY = ("duckdb", "torch", "docker", "ipfshttpclient")
 
@@ -19,44 +19,44 @@ def test_no_heavy_imports(request):
 """
 
 
-def test_off_imports_nothing_heavy(tmp_path):
-    (tmp_path / "test_probe.py").write_text(PROBE)
-    result = run_pytest(tmp_path)
-    assert result.outcomes() == {"passed": 1}, result.stdout
-    assert "ipfs-accelerate results" not in result.stdout
+def test_off_imports_nothing_heavy(pytester, run_pytest):
+    (pytester.path / "test_probe.py").write_text(PROBE)
+    result = run_pytest()
+    assert result.parseoutcomes() == {"passed": 1}, result.stdout.str()
+    assert "ipfs-accelerate results" not in result.stdout.str()
 
 
-def test_off_still_registers_options_and_fixtures(tmp_path):
-    result = run_pytest(tmp_path, "--help")
-    assert "--ipfs-accel-db=PATH" in result.stdout
-    assert "--ipfs-accel-tag=KEY=VALUE" in result.stdout
+def test_off_still_registers_options_and_fixtures(pytester, run_pytest):
+    result = run_pytest("--help")
+    assert "--ipfs-accel-db=PATH" in result.stdout.str()
+    assert "--ipfs-accel-tag=KEY=VALUE" in result.stdout.str()
 
 
 @pytest.mark.parametrize("how", ["option", "ini", "env", "config"])
-def test_switched_on_each_way(tmp_path, how):
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+def test_switched_on_each_way(pytester, run_pytest, how):
+    (pytester.path / "test_one.py").write_text("def test_one():\n    pass\n")
     args: list[str] = []
     env: dict[str, str] = {}
     if how == "option":
         args = ["--ipfs-accel-db", "r.duckdb"]
     elif how == "ini":
-        (tmp_path / "pytest.ini").write_text("[pytest]\nipfs_accel_db = r.duckdb\n")
+        (pytester.path / "pytest.ini").write_text("[pytest]\nipfs_accel_db = r.duckdb\n")
     elif how == "env":
-        env = {"IPFS_ACCEL_DB": str(tmp_path / "r.duckdb")}
+        env = {"IPFS_ACCEL_DB": str(pytester.path / "r.duckdb")}
     else:
-        (tmp_path / "ipfs_accelerate.toml").write_text('[db]\npath = "r.duckdb"\n')
-    result = run_pytest(tmp_path, *args, env=env)
-    assert result.ret == 0, result.stdout + result.stderr
-    assert query(tmp_path / "r.duckdb", "SELECT nodeid, outcome FROM test_results") == [
+        (pytester.path / "ipfs_accelerate.toml").write_text('[db]\npath = "r.duckdb"\n')
+    result = run_pytest(*args, env=env)
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert query(pytester.path / "r.duckdb", "SELECT nodeid, outcome FROM test_results") == [
         ("test_one.py::test_one", "passed")]
 
 
-def test_option_beats_env(tmp_path):
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "cli.duckdb",
-                        env={"IPFS_ACCEL_DB": str(tmp_path / "env.duckdb")})
+def test_option_beats_env(pytester, run_pytest):
+    (pytester.path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest("--ipfs-accel-db", "cli.duckdb",
+                        env={"IPFS_ACCEL_DB": str(pytester.path / "env.duckdb")})
     assert result.ret == 0
-    assert (tmp_path / "cli.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
+    assert (pytester.path / "cli.duckdb").exists() and not (pytester.path / "env.duckdb").exists()
 
 
 BLOCK_DUCKDB = """
@@ -72,18 +72,18 @@ sys.meta_path.insert(0, _NoDuckDB())
 """
 
 
-def test_db_without_duckdb_is_a_usage_error(tmp_path):
-    site = tmp_path / "site"
+def test_db_without_duckdb_is_a_usage_error(pytester, run_pytest):
+    site = pytester.path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(BLOCK_DUCKDB)
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb",
+    (pytester.path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb",
                         env={"PYTHONPATH": os.pathsep.join([str(site),
                                                             os.environ.get("PYTHONPATH", "")])})
-    assert result.ret == 4, result.stdout + result.stderr
-    assert "the duckdb package is not installed" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not (tmp_path / "r.duckdb").exists()
+    assert result.ret == 4, result.stdout.str() + result.stderr.str()
+    assert "the duckdb package is not installed" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+    assert not (pytester.path / "r.duckdb").exists()
 
 
 LOADED_AT_EXIT = """
@@ -97,16 +97,16 @@ def pytest_unconfigure(config):
 """
 
 
-def test_capture_loads_only_what_it_uses(tmp_path):
+def test_capture_loads_only_what_it_uses(pytester, run_pytest):
     """A capture run needs DuckDB's engine, not the ``duckdb`` package's Python relation
     layer (~120 ms to import), nor the analysis package when no benchmark ran."""
     pytest.importorskip("_duckdb")  # duckdb >= 1.4; older ones are one module
-    (tmp_path / "conftest.py").write_text(LOADED_AT_EXIT)
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
-    assert result.ret == 0, result.stdout + result.stderr
-    assert "outcomes: 1 passed" in result.stdout
-    assert (tmp_path / "loaded.json").read_text() == '["_duckdb"]'
+    (pytester.path / "conftest.py").write_text(LOADED_AT_EXIT)
+    (pytester.path / "test_one.py").write_text("def test_one():\n    pass\n")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert "outcomes: 1 passed" in result.stdout.str()
+    assert (pytester.path / "loaded.json").read_text() == '["_duckdb"]'
 
 
 def test_connections_for_users_have_the_duckdb_package_api(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import query
+from tests.conftest import query
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -128,10 +128,25 @@ def test_db_in_a_missing_folder_is_a_one_line_error(suites: Path, tmp_path: Path
 
 
 def test_ipfs_accel_bench_is_the_same_command() -> None:
-    from pytest_ipfs_accelerate.bench_cli import cmd_bench
     from pytest_ipfs_accelerate.cli import build_parser
+    from pytest_ipfs_accelerate.cli.bench import cmd_bench
 
     args = build_parser().parse_args(["bench", "--list", "--quick", "imports"])
     assert args.func is cmd_bench
     assert (args.suites, args.list, args.quick, args.db) == (
         ["imports"], True, True, "harness-results.duckdb")
+
+
+def test_no_bench_command_without_the_checkouts_harness(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """As from a wheel: no harness beside the package, so no ``bench`` (not in --help)."""
+    import argparse
+
+    from pytest_ipfs_accelerate.cli import bench
+
+    monkeypatch.chdir(REPO)  # a harness/ in the current directory does not count
+    monkeypatch.setattr(bench, "CHECKOUT", tmp_path)
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    bench.register(sub)
+    assert "bench" not in sub.choices

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.support import query
+from tests.conftest import query
 
 SUITE = """
 import pytest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 from harness.reliability.crash_kills import check_db, pytest_cmd, soak
-from tests.support import query
+from tests.conftest import query
 
 
 def test_twenty_seeded_sigkills_leave_a_whole_db(tmp_path):

@@ -13,7 +13,7 @@ from pytest_ipfs_accelerate.db.export import export_parquet
 from pytest_ipfs_accelerate.db.merge import merge_databases
 from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
 from pytest_ipfs_accelerate.errors import SchemaVersionError
-from tests.support import query, run_pytest
+from tests.conftest import query, run_pytest_in
 
 FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures"
 SUITE = ("import pytest\n@pytest.mark.parametrize('i', range(5))\n"
@@ -27,8 +27,8 @@ def machines(tmp_path_factory):
     (root / "test_m.py").write_text(SUITE)
     for name, runs in (("a", 2), ("b", 1)):
         for _ in range(runs):
-            run_pytest(root, "--ipfs-accel-db", f"{name}.duckdb", "--ipfs-accel-tag",
-                       f"machine={name}")
+            run_pytest_in(root, "--ipfs-accel-db", f"{name}.duckdb", "--ipfs-accel-tag",
+                          f"machine={name}")
     return root
 
 

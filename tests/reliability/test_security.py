@@ -11,7 +11,7 @@ import pytest
 
 from pytest_ipfs_accelerate.cli import main
 from pytest_ipfs_accelerate.errors import IpfsAccelError
-from tests.support import query, run_pytest
+from tests.conftest import query, run_pytest_in
 
 EVIL = [
     "x' OR '1'='1",
@@ -27,8 +27,8 @@ SECRET = "TOPSECRET-k3y-9f8e7d"
 def db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sec")
     (path / "test_s.py").write_text("def test_ok():\n    pass\ndef test_bad():\n    assert 0\n")
-    run_pytest(path, "--ipfs-accel-db", "r.duckdb")
-    run_pytest(path, "--ipfs-accel-db", "r.duckdb")
+    run_pytest_in(path, "--ipfs-accel-db", "r.duckdb")
+    run_pytest_in(path, "--ipfs-accel-db", "r.duckdb")
     return path / "r.duckdb"
 
 
@@ -39,7 +39,7 @@ def _snapshot(db: Path) -> list[tuple[object, ...]]:
 
 def test_rpc_server_binds_loopback_by_default():
     from pytest_ipfs_accelerate.ipfs import SimulatedNode
-    from pytest_ipfs_accelerate.ipfs.rpc_server import KuboRpcServer
+    from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
     server = KuboRpcServer(SimulatedNode())
     try:
@@ -91,7 +91,7 @@ def test_cli_filters_reach_sql_only_as_parameters(db, evil, capsys):
 @pytest.mark.parametrize("evil", EVIL)
 def test_report_model_rejects_a_malicious_run_id(db, evil):
     from pytest_ipfs_accelerate.cli.arguments import open_read_only
-    from pytest_ipfs_accelerate.report.model import build_run_report
+    from pytest_ipfs_accelerate.report.build import build_run_report
 
     con = open_read_only(str(db))
     try:
@@ -101,26 +101,28 @@ def test_report_model_rejects_a_malicious_run_id(db, evil):
         con.close()
 
 
-def test_api_key_never_reaches_db_report_or_logs(tmp_path, capsys):
-    (tmp_path / "ipfs_accelerate.toml").write_text(
+def test_api_key_never_reaches_db_report_or_logs(pytester, run_pytest, capsys):
+    (pytester.path / "ipfs_accelerate.toml").write_text(
         '[general]\ndebug = true\nlog_level = "DEBUG"\n'
         f'[endpoints]\ndefault = "remote"\n[endpoints.remote]\nhost = "127.0.0.1"\n'
         f'api_key = "{SECRET}"\n')
-    (tmp_path / "test_s.py").write_text(
+    (pytester.path / "test_s.py").write_text(
         "import logging\n"
         "def test_logs():\n    logging.getLogger('pytest_ipfs_accelerate').info('hello')\n"
         "def test_fails():\n    assert 0\n")
-    result = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb", "--ipfs-accel-report",
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-report",
                         "report.json", "-rA", "--log-level=DEBUG",
                         env={"IPFS_ACCEL_GENERAL_DEBUG": "1"})
-    assert result.ret == 1, result.stdout[-2000:]
-    assert SECRET not in result.stdout + result.stderr
-    assert SECRET not in (tmp_path / "report.json").read_text()
-    tables = [r[0] for r in query(result.db, "SELECT table_name FROM information_schema.tables "
-                                             "WHERE table_type = 'BASE TABLE'")]
+    capsys.readouterr()  # drop pytester's echo of the run: only `config show` is read below
+    assert result.ret == 1, result.stdout.str()[-2000:]
+    assert SECRET not in result.stdout.str() + result.stderr.str()
+    assert SECRET not in (pytester.path / "report.json").read_text()
+    db = pytester.path / "r.duckdb"
+    tables = [r[0] for r in query(db, "SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_type = 'BASE TABLE'")]
     for table in tables:
-        for row in query(result.db, f'SELECT * FROM "{table}"'):
+        for row in query(db, f'SELECT * FROM "{table}"'):
             assert SECRET not in repr(row), table
-    assert main(["config", "show", "--config", str(tmp_path / "ipfs_accelerate.toml")]) == 0
+    assert main(["config", "show", "--config", str(pytester.path / "ipfs_accelerate.toml")]) == 0
     shown = capsys.readouterr().out
     assert SECRET not in shown and 'api_key = "***"' in shown

@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 
+from tests.conftest import query
 from tests.reliability.test_writer_policy import _hold_lock
-from tests.support import query, run_pytest
 
 SLOW = """
 import time, pytest
@@ -70,26 +70,28 @@ def test_hold_mode_keeps_others_out_until_the_end(tmp_path):
     assert query(tmp_path / "r.duckdb", "SELECT count(*) FROM test_results") == [(300,)]
 
 
-def test_locked_db_spools_and_the_next_session_folds_it(tmp_path):
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
-    assert run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb").ret == 0
-    (tmp_path / "ipfs_accelerate.toml").write_text("[db]\nlock_timeout_s = 0.5\n")
-    holder = _hold_lock(tmp_path / "r.duckdb", 120)
+def test_locked_db_spools_and_the_next_session_folds_it(pytester, run_pytest):
+    (pytester.path / "test_one.py").write_text("def test_one():\n    pass\n")
+    assert run_pytest("--ipfs-accel-db", "r.duckdb").ret == 0
+    (pytester.path / "ipfs_accelerate.toml").write_text("[db]\nlock_timeout_s = 0.5\n")
+    holder = _hold_lock(pytester.path / "r.duckdb", 120)
     try:
-        locked = run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb")
+        locked = run_pytest("--ipfs-accel-db", "r.duckdb")
     finally:
         holder.kill()
         holder.wait()
-    assert locked.ret == 0, locked.stdout + locked.stderr  # the run itself is not lost
-    assert f"locked by PID {holder.pid}" in locked.stdout + locked.stderr  # names the holder
-    assert "Traceback" not in locked.stdout + locked.stderr
-    assert "stayed locked" in locked.stdout and "spooled to r.duckdb.spool/" in locked.stdout
-    spools = list((tmp_path / "r.duckdb.spool").glob("*.duckdb"))
+    stdout, output = locked.stdout.str(), locked.stdout.str() + locked.stderr.str()
+    assert locked.ret == 0, output  # the run itself is not lost
+    assert f"locked by PID {holder.pid}" in output  # names the holder
+    assert "Traceback" not in output
+    assert "stayed locked" in stdout and "spooled to r.duckdb.spool/" in stdout
+    spools = list((pytester.path / "r.duckdb.spool").glob("*.duckdb"))
     assert len(spools) == 1
     assert query(spools[0], "SELECT count(*) FROM test_results") == [(1,)]
     # The next session folds the spool in: both earlier runs are whole.
-    assert run_pytest(tmp_path, "--ipfs-accel-db", "r.duckdb").ret == 0
-    assert not (tmp_path / "r.duckdb.spool").exists()
-    rows = query(tmp_path / "r.duckdb", "SELECT r.exit_status, count(t.nodeid) FROM runs r "
-                                        "JOIN test_results t USING (run_id) GROUP BY r.run_id, r.exit_status")
+    assert run_pytest("--ipfs-accel-db", "r.duckdb").ret == 0
+    assert not (pytester.path / "r.duckdb.spool").exists()
+    rows = query(pytester.path / "r.duckdb",
+                 "SELECT r.exit_status, count(t.nodeid) FROM runs r "
+                 "JOIN test_results t USING (run_id) GROUP BY r.run_id, r.exit_status")
     assert rows == [(0, 1)] * 3

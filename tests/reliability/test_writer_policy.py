@@ -15,8 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pytest_ipfs_accelerate.db.writer import BufferedWriter, WriterWarning, spool_dir
-from tests.support import query
+from pytest_ipfs_accelerate.db.spools import spool_dir
+from pytest_ipfs_accelerate.db.writer import BufferedWriter, WriterWarning
+from tests.conftest import query
 
 HOLD_LOCK = """
 import duckdb, sys, time
@@ -76,15 +77,14 @@ def test_keyed_row_is_inserted_then_updated_and_restored_if_deleted(tmp_path):
 
 
 def test_layout_rows_take_constants_and_the_tables_defaults(tmp_path):
-    from pytest_ipfs_accelerate.db.schema import BRIEF_RESULT_COLUMNS
+    from pytest_ipfs_accelerate.db.tables import BRIEF_RESULTS
 
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     w = _writer(db, run_id)
-    w.layout("brief", "test_results", BRIEF_RESULT_COLUMNS,
-             {"run_id": str(run_id), "kind": "item"})
+    w.layout(BRIEF_RESULTS, {"run_id": str(run_id), "kind": "item"})
     values = {"nodeid": "t.py::test_a", "outcome": "passed", "duration_s": 0.5,
               "started_at": 1.0e9, "markers": "", "worker_id": "gw1"}
-    w.add("brief", tuple(values.get(c) for c in BRIEF_RESULT_COLUMNS))
+    w.add(BRIEF_RESULTS.name, BRIEF_RESULTS.from_mapping(values))
     w.add("run_tags", (run_id, "k", "v"))  # a table's own layout, in the same flush
     w.close()
     assert w.tables_written == {"runs", "test_results", "run_tags"}
@@ -228,7 +228,7 @@ def test_bad_db_is_still_an_error_not_a_spool(tmp_path):
 
 @pytest.mark.parametrize(("connection", "total"), [("per-flush", 100_000), ("hold", 20_000)])
 def test_results_with_memory_bounded_by_flush_size(tmp_path, connection, total):
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
+    from pytest_ipfs_accelerate.db.tables import TABLE_COLUMNS
 
     db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
     cols = TABLE_COLUMNS["test_results"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import query, run_pytest
+from tests.conftest import query, run_pytest_in
 
 pytest.importorskip("xdist")
 
@@ -39,11 +39,13 @@ def _rows(db):
     ["-n", "2", "--dist", "loadgroup"],
     ["--tx", "2*popen", "--dist", "load"],
 ], ids=["load", "loadscope", "loadgroup", "tx-2-popen"])
-def test_every_item_once_with_its_worker(tmp_path, args):
-    (tmp_path / "test_dist.py").write_text(SUITE)
-    result = run_pytest(tmp_path, *args, "--ipfs-accel-db", "r.duckdb")
-    assert result.outcomes() == {"passed": TOTAL - 1, "failed": 1}, result.stdout[-2000:]
-    rows = _rows(result.db)
+def test_every_item_once_with_its_worker(pytester, run_pytest, args):
+    (pytester.path / "test_dist.py").write_text(SUITE)
+    result = run_pytest(*args, "--ipfs-accel-db", "r.duckdb")
+    assert result.parseoutcomes() == {"passed": TOTAL - 1, "failed": 1}, (
+        result.stdout.str()[-2000:])
+    db = pytester.path / "r.duckdb"
+    rows = _rows(db)
     assert len(rows) == TOTAL and len({r[0] for r in rows}) == TOTAL
     workers = {r[2] for r in rows}
     assert workers <= {"gw0", "gw1"} and None not in workers
@@ -67,28 +69,29 @@ def test_n(i):
     if i == 11:
         os._exit(1)
 """)
-    return run_pytest(path, "-n", "2", "--ipfs-accel-db", "r.duckdb")
+    return run_pytest_in(path, "-n", "2", "--ipfs-accel-db", "r.duckdb"), path / "r.duckdb"
 
 
 def test_worker_crash_is_recorded_and_the_rest_land(crashed_run):
-    result = crashed_run
-    assert result.ret == 1, result.stdout[-2000:]
-    rows = _rows(result.db)
+    result, db = crashed_run
+    assert result.ret == 1, result.stdout.str()[-2000:]
+    rows = _rows(db)
     assert len(rows) == 30 and len({r[0] for r in rows}) == 30
     crashed = [r for r in rows if r[0] == "test_crash.py::test_n[11]"]
     assert len(crashed) == 1 and crashed[0][1] in ("error", "failed")  # see the next test
     assert crashed[0][2] in ("gw0", "gw1")
     assert sum(r[1] == "passed" for r in rows) == 29
-    [(longrepr,)] = query(result.db, "SELECT longrepr FROM test_results "
-                                     "WHERE nodeid = 'test_crash.py::test_n[11]'")
+    [(longrepr,)] = query(db, "SELECT longrepr FROM test_results "
+                              "WHERE nodeid = 'test_crash.py::test_n[11]'")
     assert "crashed while running 'test_crash.py::test_n[11]'" in longrepr
-    [(status, finished)] = query(result.db, "SELECT exit_status, finished_at IS NOT NULL "
-                                            "FROM runs")
+    [(status, finished)] = query(db, "SELECT exit_status, finished_at IS NOT NULL "
+                                     "FROM runs")
     assert (status, finished) == (1, True)
 
 
 def test_worker_crash_outcome_is_error(crashed_run):
-    [(outcome, msg)] = query(crashed_run.db, "SELECT outcome, crash_message FROM test_results "
-                                             "WHERE nodeid = 'test_crash.py::test_n[11]'")
+    _, db = crashed_run
+    [(outcome, msg)] = query(db, "SELECT outcome, crash_message FROM test_results "
+                                 "WHERE nodeid = 'test_crash.py::test_n[11]'")
     assert outcome == "error"
     assert "crashed while running" in msg

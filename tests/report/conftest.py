@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.report.synthetic import build_db
 from pytest_ipfs_accelerate.strict import missing_backend
+from pytest_ipfs_accelerate.testing.synthetic import build_db
 from tests.report.browser import Browser, chromium_path
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.report.synthetic import add_benchmarks, add_run, build_db, ensure_v2_tables
 from pytest_ipfs_accelerate.db.connect import open_database
+from pytest_ipfs_accelerate.report.build import build_run_report
 from pytest_ipfs_accelerate.report.html_page import PAGE_SIZE
-from pytest_ipfs_accelerate.report.model import build_run_report
 from pytest_ipfs_accelerate.report.render import render
 from pytest_ipfs_accelerate.report.text import script_json
+from pytest_ipfs_accelerate.testing.synthetic import add_benchmarks, add_run, build_db
 
 EVIL_ID = "tests/t.py::test_x[</script><script>window.__pwned=1</script>]"
 EVIL_MSG = "<img src=x onerror='window.__pwned=2'> & </script>"
@@ -33,8 +33,7 @@ def evil_page(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("evil") / "evil.duckdb"
     con = open_database(path)
     try:
-        ensure_v2_tables(con)
-        rid = add_run(con, tests=3, started="2026-02-01 10:00:00+00", fail_every=1)
+        rid = add_run(con, tests=3, fail_every=1)
         con.execute("UPDATE test_results SET nodeid = ?, crash_message = ? WHERE run_id = ? "
                     "AND nodeid LIKE '%test_0'", [EVIL_ID, EVIL_MSG, rid])
         add_benchmarks(con, rid, count=1, rounds=5, device="<svg onload=alert(1)>")

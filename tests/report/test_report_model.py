@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 
 from pytest_ipfs_accelerate.db.connect import open_database
-from pytest_ipfs_accelerate.report.model import Limits, build_run_report, latest_run_id
+from pytest_ipfs_accelerate.report.build import build_run_report, latest_run_id
+from pytest_ipfs_accelerate.report.model import Limits
 from pytest_ipfs_accelerate.report.render import render, render_terminal
 
 FIXTURE_V1 = Path(__file__).parents[1] / "fixtures" / "schema_v1.duckdb"
