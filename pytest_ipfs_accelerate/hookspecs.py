@@ -29,7 +29,7 @@ def pytest_ipfs_accel_hardware(config: pytest.Config) -> list[dict[str, Any]] | 
     """Return the rows of the ``hardware`` table for this run (one per device).
 
     The first non-None result wins. The plugin's own ``trylast`` implementation
-    describes the CPU; the hardware room's adds accelerators.
+    describes the CPU; the hardware package's plugin adds accelerators.
     """
 
 

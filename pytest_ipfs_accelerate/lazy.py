@@ -1,4 +1,4 @@
-"""Lazy package exports: names load on first use, so importing a room stays cheap."""
+"""Lazy package exports: names load on first use, so importing a package stays cheap."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]],
     (the package's ``globals()``).
     """
     where = {name: module for module, names in exports.items() for name in names}
+    shadowed = sorted(set(where) & set(exports))
+    if shadowed:  # importing that submodule would replace the name with the module
+        raise ValueError(f"{package}: export {shadowed[0]!r} has a submodule's name")
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)

@@ -33,7 +33,7 @@ def record_operation(
 ) -> None:
     """Record one backend operation into the results DB, if the DB is on.
 
-    ``kind`` is the room (``ipfs``, ``container``, ``hardware``, ``checkpoint``),
+    ``kind`` is the backend (``ipfs``, ``container``, ``hardware``, ``checkpoint``),
     ``op`` the operation (``add``, ``run``, ``dispatch``...), ``target`` what it acted
     on (a CID, an image, a device). The row is linked to the run and to the test that
     is running, if any.

@@ -17,6 +17,7 @@ PACKAGE_PLUGINS = (
     "pytest_ipfs_accelerate.ipfs.pytest_plugin",
     "pytest_ipfs_accelerate.containers.pytest_plugin",
     "pytest_ipfs_accelerate.hardware.pytest_plugin",
+    "pytest_ipfs_accelerate.checkpoint.pytest_plugin",
     "pytest_ipfs_accelerate.benchmarks.pytest_plugin",
 )
 
@@ -80,8 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if nothing_configured(config):  # the idle fast path: no config to read, capture off
         db_path = None
     else:
-        from pytest_ipfs_accelerate.capture.start import db_path_for
         from pytest_ipfs_accelerate.config import settings_for
+        from pytest_ipfs_accelerate.config.paths import db_path_for
 
         settings = settings_for(config)  # a malformed config is a usage error, DB or not
         _configure_logging(settings)
@@ -95,11 +96,30 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _importable("duckdb"):
         raise pytest.UsageError(f"--ipfs-accel-db {db_path}: the duckdb package is not "
                                 "installed; pip install duckdb (or pytest-ipfs-accelerate)")
-    from pytest_ipfs_accelerate.capture.start import start_capture
-
-    session = start_capture(config, db_path, settings)
+    session = _start_capture(config, db_path, settings)
     if session is not None:
         config.stash[_SESSION_KEY] = session
+
+
+def _start_capture(config: pytest.Config, db_path: Any, settings: Any) -> Any:
+    """Capture, benchmarks and the session report, wired together. Every package checks its
+    settings before the DB is opened (bad input writes no run); registration order is
+    hook order (pluggy calls the latest first)."""
+    from pytest_ipfs_accelerate.benchmarks.capture import start_benchmarks
+    from pytest_ipfs_accelerate.capture.start import start_capture
+    from pytest_ipfs_accelerate.report.session_report import session_report
+
+    capture = start_capture(config, db_path, settings)
+    benchmarks = start_benchmarks(config, capture)
+    session = capture.session
+    if session is None or benchmarks is None:  # an xdist worker: the controller writes
+        return None
+    report = session_report(config, session, settings)
+    capture.open()
+    config.pluginmanager.register(report, "ipfs_accel_report")
+    config.pluginmanager.register(benchmarks, "ipfs_accel_benchmarks")
+    session.payload_handlers.update(benchmarks.payload_handlers())
+    return session
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -111,7 +131,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_ipfs_accel_hardware(config: pytest.Config) -> list[dict[str, Any]]:
-    """Default hardware rows: the CPU only (the hardware room adds accelerators)."""
+    """Default hardware rows: the CPU only (the hardware package's plugin adds accelerators)."""
     from pytest_ipfs_accelerate.capture.runinfo import cpu_model, ram_bytes
 
     return [{"device": "cpu", "kind": "cpu", "name": cpu_model(), "vendor": None,

@@ -28,7 +28,9 @@ from pytest_ipfs_accelerate.analysis.runs import (
     resolve_run,
 )
 from pytest_ipfs_accelerate.analysis.stats import mann_whitney_u, mean_stdev, two_sided_p
-from pytest_ipfs_accelerate.analysis.thresholds import CompareOptions, threshold_for
+from pytest_ipfs_accelerate.config.thresholds import CompareOptions, threshold_for
+from pytest_ipfs_accelerate.db.tables import REGRESSIONS
+from pytest_ipfs_accelerate.db.transaction import transaction
 
 #: Fewest samples per side for the rank test (5 vs 5 is the smallest that can reach p < 0.05).
 MIN_SAMPLES = 5
@@ -213,33 +215,26 @@ def comparison_rows(result: CompareResult) -> list[tuple[Any, ...]]:
     ``detected_at`` in epoch seconds (the writer's convention)."""
     cand, base = result.candidate_run.run_id, result.baseline_run.run_id
     now = time.time()
-    return [(cand, base, c.nodeid, c.name, c.metric, c.baseline_value, c.candidate_value,
-             _finite(c.ratio), c.p_value, c.method, c.threshold, c.is_regression, now)
-            for c in result.comparisons]
+    return [REGRESSIONS.row(
+        candidate_run_id=cand, baseline_run_id=base, nodeid=c.nodeid, name=c.name,
+        metric=c.metric, baseline_value=c.baseline_value, candidate_value=c.candidate_value,
+        ratio=_finite(c.ratio), p_value=c.p_value, method=c.method, threshold=c.threshold,
+        is_regression=c.is_regression, detected_at=now) for c in result.comparisons]
 
 
 def store_comparisons(con: Any, result: CompareResult) -> int:
     """Write every comparison to ``regressions`` (replacing an earlier store of the same pair)."""
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
-
     cand, base = result.candidate_run.run_id, result.baseline_run.run_id
     rows = comparison_rows(result)
-    cols = TABLE_COLUMNS["regressions"]
-    types = ("UUID", "UUID", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE",
-             "DOUBLE", "VARCHAR", "DOUBLE", "BOOLEAN", "DOUBLE")
-    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in cols]
-    select = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types[:-1])
-    select += ", to_timestamp(unnest(CAST(? AS DOUBLE[])))"  # detected_at
-    con.begin()
-    try:
+    columns = [list(col) for col in zip(*rows, strict=True)] if rows else []
+    select = ", ".join(convert.format(f"unnest(CAST(? AS {staged}[]))")
+                       for staged, convert in (c.staged() for c in REGRESSIONS.all_columns))
+    with transaction(con):
         con.execute("DELETE FROM regressions WHERE candidate_run_id = ? AND baseline_run_id = ?",
                     [cand, base])
         if rows:
-            con.execute(f"INSERT INTO regressions ({', '.join(cols)}) SELECT {select}", columns)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+            con.execute(f"INSERT INTO regressions ({', '.join(REGRESSIONS.columns)}) "
+                        f"SELECT {select}", columns)
     return len(rows)
 
 

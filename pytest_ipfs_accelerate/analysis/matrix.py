@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_ipfs_accelerate.analysis.runs import AnalysisError
+from pytest_ipfs_accelerate.analysis.runs import AnalysisError, resolve_run
 
 #: pytest outcome -> matrix bucket (xpassed: it works, so it counts as passed).
 _BUCKET = {"passed": "passed", "xpassed": "passed", "failed": "failed", "error": "failed",
@@ -45,22 +45,38 @@ def column_label(device: str | None, is_simulated: bool) -> str:
     return f"{label} (simulated)" if is_simulated else label
 
 
-def compatibility_matrix(con: Any, *, by: str = "test", run: str | None = None) -> Matrix:
+#: The ``most_failing`` tests: those with most failing results first, then others, so a
+#: million passing results cost one filtered scan, not a million-group aggregate.
+_MOST_FAILING = """
+    AND t.nodeid IN (SELECT nodeid FROM (
+        SELECT nodeid, max(n) AS n FROM (
+            (SELECT nodeid, count(*) AS n FROM test_results
+             WHERE kind = 'item' AND outcome IN ('failed', 'error') GROUP BY nodeid
+             ORDER BY n DESC, nodeid LIMIT ?)
+            UNION ALL
+            (SELECT nodeid, 0 AS n FROM test_results WHERE kind = 'item' LIMIT ?))
+        GROUP BY nodeid ORDER BY n DESC, nodeid LIMIT ?))"""
+
+
+def compatibility_matrix(con: Any, *, by: str = "test", run: str | None = None,
+                         most_failing: int | None = None) -> Matrix:
     """Pass/fail/skip/xfail counts and a score per (test or model, hardware).
 
     ``by="model"`` groups by the checkpoint architecture that tests dispatched
     (``operations`` rows of kind ``checkpoint``). ``run`` limits to one run (id prefix).
+    ``most_failing`` (tests only) keeps that many tests, those that failed most first.
     """
     if by not in ("test", "model"):
         raise AnalysisError(f"matrix: by must be 'test' or 'model', not {by!r}")
     params: list[Any] = []
     run_filter = ""
     if run:
-        from pytest_ipfs_accelerate.analysis.runs import resolve_run
-
         params.append(resolve_run(con, run).run_id)
         run_filter = " AND t.run_id = CAST(? AS UUID)"
     if by == "test":
+        if most_failing is not None:
+            run_filter += _MOST_FAILING
+            params += [most_failing, most_failing * 4, most_failing]
         sql = f"""SELECT t.nodeid, t.device, t.is_simulated, t.outcome, count(*)
                   FROM test_results t WHERE t.kind = 'item'{run_filter} GROUP BY ALL"""
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,19 +29,37 @@ from pytest_ipfs_accelerate.benchmarks.records import (
     metric_row,
 )
 from pytest_ipfs_accelerate.capture.records import PROP_DEVICE, PROP_SIMULATED
+from pytest_ipfs_accelerate.db.tables import (
+    BENCHMARK_RESULTS,
+    BENCHMARK_SAMPLES,
+    METRICS,
+    REGRESSIONS,
+)
+
+if TYPE_CHECKING:
+    from pytest_ipfs_accelerate.capture.start import Capture
 
 THRESHOLD_MARKER = "benchmark_threshold"
 
 
-def register_collector(config: pytest.Config) -> BenchmarkCollector:
-    """Register the collector (wherever tests run) and its metric buffer."""
+def start_benchmarks(config: pytest.Config, capture: Capture) -> BenchmarkRecorder | None:
+    """Register the collector (wherever tests run) with its metric buffer, as an attacher of
+    the capture annotator. On the controller, return the recorder for ``capture.session``,
+    its ``[benchmarks]`` settings checked (a usage error before any run is written); the
+    caller registers it."""
+    from pytest_ipfs_accelerate.config import resolve
+
     metrics = MetricBuffer()
     config.stash[METRICS_KEY] = metrics
     activate(metrics)
     config.add_cleanup(lambda: deactivate(metrics))
     collector = BenchmarkCollector(config, metrics)
     config.pluginmanager.register(collector, "ipfs_accel_benchmark_collector")
-    return collector
+    capture.annotator.attachers.append(collector)
+    if capture.session is None:
+        return None
+    return BenchmarkRecorder(config, capture.session, metrics, fail_on_regression=bool(resolve(
+        config, option="ipfs_accel_fail_on_regression", key="benchmarks.fail_on_regression")))
 
 
 def marker_threshold(item: pytest.Item) -> float | None:
@@ -58,8 +76,8 @@ def marker_threshold(item: pytest.Item) -> float | None:
 
 def _compare_options(config: pytest.Config) -> Any:
     """``[benchmarks]`` compare options; a bad threshold table is a usage error."""
-    from pytest_ipfs_accelerate.analysis.thresholds import CompareOptions
     from pytest_ipfs_accelerate.config import settings_for
+    from pytest_ipfs_accelerate.config.thresholds import CompareOptions
     from pytest_ipfs_accelerate.errors import ConfigError
 
     try:
@@ -224,9 +242,9 @@ class BenchmarkRecorder:
         if writer is None:
             return
         row, samples = benchmark_rows(payload, self.session.run_id)
-        writer.add("benchmark_results", row)
+        writer.add(BENCHMARK_RESULTS.name, row)
         for sample in samples:
-            writer.add("benchmark_samples", sample)
+            writer.add(BENCHMARK_SAMPLES.name, sample)
         status = payload["status"]
         self.counts["error" if status == STATUS_ERROR else
                     "disabled" if status == STATUS_DISABLED else "ok"] += 1
@@ -236,7 +254,7 @@ class BenchmarkRecorder:
         if writer is None:
             return
         for entry in entries:
-            writer.add("metrics", metric_row(entry, self.session.run_id))
+            writer.add(METRICS.name, metric_row(entry, self.session.run_id))
             self.counts["metrics"] += 1
 
     def _check_regressions(self, session: pytest.Session, writer: Any) -> None:
@@ -254,7 +272,7 @@ class BenchmarkRecorder:
             self.summary.append(f"REGRESSION CHECK FAILED: {type(exc).__name__}: {exc}")
             return
         for row in comparison_rows(result):
-            writer.add("regressions", row)
+            writer.add(REGRESSIONS.name, row)
         writer.flush()
         base = result.baseline_run.label
         regs = result.regressions

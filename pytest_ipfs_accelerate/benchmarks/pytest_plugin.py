@@ -1,4 +1,4 @@
-"""Benchmarks room plugin: the ``accel_metric`` fixture and the threshold marker."""
+"""The benchmarks package's plugin: the ``accel_metric`` fixture and the threshold marker."""
 
 from __future__ import annotations
 

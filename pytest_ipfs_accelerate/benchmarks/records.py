@@ -2,7 +2,7 @@
 
 The payload is built where the test ran (it may be an xdist worker) and travels on
 the teardown report; the controller turns it into ``benchmark_results`` and
-``benchmark_samples`` rows, in ``schema.TABLE_COLUMNS`` order.
+``benchmark_samples`` rows (the typed rows of ``db.tables``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_ipfs_accelerate.capture.records import jsonable, to_json
+from pytest_ipfs_accelerate.db.tables import BENCHMARK_RESULTS, BENCHMARK_SAMPLES, METRICS
 
 #: pytest-benchmark stat name -> our column.
 STAT_COLUMNS = {"min": "min_s", "max": "max_s", "mean": "mean_s", "stddev": "stddev_s",
@@ -79,30 +80,27 @@ def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
 def benchmark_rows(payload: Mapping[str, Any], run_id: Any
                    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
     """(``benchmark_results`` row, ``benchmark_samples`` rows) of one payload."""
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
-
     values: dict[str, Any] = {**payload, **(payload.get("numbers") or {})}
     values.update(run_id=run_id, params=to_json(payload.get("params")),
                   extra_info=to_json(payload.get("extra_info")),
                   extra=to_json(payload.get("extra")),
                   started_at=payload.get("started_at"))
-    row = tuple(values.get(c) for c in TABLE_COLUMNS["benchmark_results"])
+    row = BENCHMARK_RESULTS.from_mapping(values)
     nodeid, name = payload["nodeid"], payload["name"]
     # Raw rounds only for timed, passing benchmarks: an errored attempt (a rerun plugin's
     # failed try, a wrong result) keeps its stats but must not mix into the rank test.
     data = (payload.get("data") or []) if payload["status"] == STATUS_OK else []
-    samples = [(run_id, nodeid, name, i, d) for i, d in enumerate(data)]
+    samples = [BENCHMARK_SAMPLES.row(run_id=run_id, nodeid=nodeid, name=name, round=i,
+                                     duration_s=d) for i, d in enumerate(data)]
     return row, samples
 
 
 def metric_row(entry: Mapping[str, Any], run_id: Any) -> tuple[Any, ...]:
     """A ``metrics`` row from one recorded metric entry."""
-    from pytest_ipfs_accelerate.db.schema import TABLE_COLUMNS
-
     values = {**entry, "run_id": run_id, "recorded_at": entry.get("recorded_at"),
               "is_simulated": bool(entry.get("is_simulated")),
               "extra": to_json(entry.get("extra"))}
-    return tuple(values.get(c) for c in TABLE_COLUMNS["metrics"])
+    return METRICS.from_mapping(values)
 
 
 def _finite(value: Any) -> float | None:

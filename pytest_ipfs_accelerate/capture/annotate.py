@@ -10,7 +10,7 @@ Every hook implementation costs every test of every suite, so there is one per-t
 hook on this side: in-process the capture session calls :meth:`ItemAnnotator.annotate`
 from its own ``pytest_runtest_logreport``; on an xdist worker the
 :class:`WorkerAnnotator` does it from a ``pytest_runtest_logreport`` that runs before
-xdist sends the report. Other rooms plug in as attachers, not as hooks.
+xdist sends the report. Other packages plug in as attachers, not as hooks.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 An :class:`ItemRecord` collects one test item's reports (setup, call, teardown, and
 earlier attempts when a rerun plugin retries it) and turns them into one
-``test_results`` row, in ``schema.TEST_RESULT_COLUMNS`` order (or the brief layout,
-``schema.BRIEF_RESULT_COLUMNS``, when there is nothing more to say). It works from
+``test_results`` row (``tables.TEST_RESULTS``, or the brief layout,
+``tables.BRIEF_RESULTS``, when there is nothing more to say). It works from
 reports alone, so the same code runs in-process and on the xdist controller.
 """
 
@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from pytest_ipfs_accelerate.db.schema import LIST_SEPARATOR
+from pytest_ipfs_accelerate.db.tables import (
+    BRIEF_RESULTS,
+    LIST_SEPARATOR,
+    PLAIN_RESULTS,
+    TEST_RESULTS,
+)
 from pytest_ipfs_accelerate.marks import NodeFacts
 
 FAILED_OUTCOMES = frozenset({"failed", "error"})
@@ -233,7 +238,7 @@ class ItemRecord:
             warnings: list[dict[str, Any]]) -> tuple[str, tuple]:
         """``(layout, row)`` for the writer: a ``test_results`` row, or, when the item has
         nothing beyond its outcome and times, the shorter ``test_results:brief`` row
-        (``schema.BRIEF_RESULT_COLUMNS``; the session declares it as a writer layout)."""
+        (``tables.BRIEF_RESULTS``; the session declares it as a writer layout)."""
         outcome = self.final_outcome()
         ident = self.identity or nodeid_identity(self.nodeid)
         get = self.phases.get
@@ -248,11 +253,10 @@ class ItemRecord:
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
                 and not self.attempts and not self.extra and stopped is None):
-            return BRIEF, brief
+            return BRIEF_RESULTS.name, brief
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
             if self.failure is not None else _NO_FAILURE)
-        crash_message = crash_message or stopped
         device = None
         simulated = False
         for key, value in props:
@@ -260,44 +264,46 @@ class ItemRecord:
                 device = str(value)
             elif key == PROP_SIMULATED:
                 simulated = bool(value)
-        return "test_results", (
-            run_id, self.nodeid, "item", *brief[1:-1],
-            longrepr, crash_path, crash_lineno, crash_message, self.xfail_reason, skip_reason,
-            stdout, stderr, log,
-            to_json([[k, jsonable(v)] for k, v in props]) if props else None,
-            to_json(warnings) if warnings else None,
-            self.worker_id, len(self.attempts), to_json(self.attempts) if self.attempts else None,
-            device, simulated, to_json(self.extra) if self.extra else None,
+        return TEST_RESULTS.name, TEST_RESULTS.row(
+            **brief._asdict(), run_id=run_id, kind="item",
+            longrepr=longrepr, crash_path=crash_path, crash_lineno=crash_lineno,
+            crash_message=crash_message or stopped, xfail_reason=self.xfail_reason,
+            skip_reason=skip_reason, stdout=stdout, stderr=stderr, log=log,
+            user_properties=to_json([[k, jsonable(v)] for k, v in props]) if props else None,
+            warnings=to_json(warnings) if warnings else None,
+            rerun_count=len(self.attempts),
+            attempts=to_json(self.attempts) if self.attempts else None,
+            device=device, is_simulated=simulated,
+            extra=to_json(self.extra) if self.extra else None,
         )
 
 
 #: The crash message of an item whose teardown never came (the run was stopped).
 STOPPED = "the run stopped before this test's teardown"
-#: The writer layout of a result row with nothing but identity, outcome and times; its
-#: run id and kind ("item") are the layout's constants (see CaptureSession.open).
-BRIEF = "test_results:brief"
-#: The layout of a plain pass's row: also its outcomes and worker id are constants.
-PLAIN = "test_results:plain"
 _NO_FAILURE = (None, None, None, None, None)
 
 
 def brief_row(nodeid: str, ident: dict[str, Any], outcome: str, setup: Phase, call: Phase,
               teardown: Phase, worker_id: str | None) -> tuple:
-    """A ``test_results:brief`` row (``schema.BRIEF_RESULT_COLUMNS``)."""
-    return (
-        *_identity_values(nodeid, ident), outcome,
-        (setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
-        *_span(setup[2], call[2], teardown[2], setup[3], call[3], teardown[3]),
-        *setup, *call, *teardown, worker_id,
+    """A ``test_results:brief`` row (``tables.BRIEF_RESULTS``)."""
+    params, markers = ident["params"], ident["markers"]
+    started_at, finished_at = _span(setup[2], call[2], teardown[2],
+                                    setup[3], call[3], teardown[3])
+    return BRIEF_RESULTS.row(
+        nodeid=nodeid, file=ident["file"], class_name=ident["class_name"],
+        function=ident["function"], param_id=ident["param_id"],
+        params=to_json(params) if params is not None else None,
+        markers=LIST_SEPARATOR.join(markers) if markers is not None else None,
+        outcome=outcome, duration_s=(setup[1] or 0.0) + (call[1] or 0.0) + (teardown[1] or 0.0),
+        started_at=started_at, finished_at=finished_at,
+        setup_outcome=setup[0], setup_duration_s=setup[1], setup_started_at=setup[2],
+        setup_finished_at=setup[3],
+        call_outcome=call[0], call_duration_s=call[1], call_started_at=call[2],
+        call_finished_at=call[3],
+        teardown_outcome=teardown[0], teardown_duration_s=teardown[1],
+        teardown_started_at=teardown[2], teardown_finished_at=teardown[3],
+        worker_id=worker_id,
     )
-
-
-def _identity_values(nodeid: str, ident: dict[str, Any]) -> tuple:
-    params = ident["params"]
-    markers = ident["markers"]
-    return (nodeid, ident["file"], ident["class_name"], ident["function"], ident["param_id"],
-            to_json(params) if params is not None else None,
-            LIST_SEPARATOR.join(markers) if markers is not None else None)  # see db.writer
 
 
 def _span(setup_start: float | None, call_start: float | None, teardown_start: float | None,
@@ -325,19 +331,29 @@ def plain_pass(reports: Sequence[Any]) -> bool:
 
 
 def plain_row(nodeid: str, reports: Sequence[Any]) -> tuple:
-    """The ``test_results:plain`` row (``schema.PLAIN_RESULT_COLUMNS``) of a
-    :func:`plain_pass` attempt; its setup report carries the annotator's identity."""
+    """The ``test_results:plain`` row (``tables.PLAIN_RESULTS``) of a :func:`plain_pass`
+    attempt; its setup report carries the annotator's identity. The hottest path of a
+    capture run: one call, keywords only, no intermediate dict."""
     setup, call, teardown = reports[0].__dict__, reports[1].__dict__, reports[2].__dict__
     ident = setup.get("ipfs_accel_item") or nodeid_identity(nodeid)
+    params, markers = ident["params"], ident["markers"]
     setup_start, call_start, teardown_start = (
         setup.get("start"), call.get("start"), teardown.get("start"))
     setup_stop, call_stop, teardown_stop = setup.get("stop"), call.get("stop"), teardown.get("stop")
     setup_s, call_s, teardown_s = setup["duration"], call["duration"], teardown["duration"]
-    return (
-        *_identity_values(nodeid, ident), setup_s + call_s + teardown_s,
-        *_span(setup_start, call_start, teardown_start, setup_stop, call_stop, teardown_stop),
-        setup_s, setup_start, setup_stop, call_s, call_start, call_stop,
-        teardown_s, teardown_start, teardown_stop,
+    started_at, finished_at = _span(setup_start, call_start, teardown_start,
+                                    setup_stop, call_stop, teardown_stop)
+    return PLAIN_RESULTS.row(
+        nodeid=nodeid, file=ident["file"], class_name=ident["class_name"],
+        function=ident["function"], param_id=ident["param_id"],
+        params=to_json(params) if params is not None else None,
+        markers=LIST_SEPARATOR.join(markers) if markers is not None else None,
+        duration_s=setup_s + call_s + teardown_s, started_at=started_at,
+        finished_at=finished_at,
+        setup_duration_s=setup_s, setup_started_at=setup_start, setup_finished_at=setup_stop,
+        call_duration_s=call_s, call_started_at=call_start, call_finished_at=call_stop,
+        teardown_duration_s=teardown_s, teardown_started_at=teardown_start,
+        teardown_finished_at=teardown_stop,
     )
 
 
@@ -374,17 +390,17 @@ def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:
     """A row for a collection error or a module-level skip; None for a clean collection."""
     if report.outcome == "passed":
         return None
-    outcome = "error" if report.outcome == "failed" else "skipped"
     file, klass, function, param_id = split_nodeid(report.nodeid)
     longrepr, crash_path, crash_lineno, crash_message, skip_reason = failure_detail(
         report, opts, from_end=True)
     now = getattr(report, "start", None)
-    return (
-        run_id, report.nodeid or "<session>", "collection", file, klass, function or None,
-        param_id, None, None, outcome, float(getattr(report, "duration", 0.0) or 0.0), now, now,
-        *([None] * 12),
-        longrepr, crash_path, crash_lineno, crash_message, None, skip_reason,
-        None, None, None, None, None, None, 0, None, None, False, None,
+    return TEST_RESULTS.row(
+        run_id=run_id, nodeid=report.nodeid or "<session>", kind="collection", file=file,
+        class_name=klass, function=function or None, param_id=param_id,
+        outcome="error" if report.outcome == "failed" else "skipped",
+        duration_s=float(getattr(report, "duration", 0.0) or 0.0), started_at=now,
+        finished_at=now, longrepr=longrepr, crash_path=crash_path, crash_lineno=crash_lineno,
+        crash_message=crash_message, skip_reason=skip_reason,
     )
 
 

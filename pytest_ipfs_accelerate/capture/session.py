@@ -1,7 +1,9 @@
-"""The capture session: registered on the controller (or the only process) when the DB is on.
+"""The capture session: the pytest hooks that write one run, on the controller (or the
+only process) when the DB is on.
 
-It turns reports into rows (``records``), hands them to the ``BufferedWriter``,
-keeps the ``runs`` row up to date, and at the end builds the run report.
+It turns reports into rows (``records``, ``run_rows``), hands them to the
+``BufferedWriter`` and keeps the ``runs`` row up to date. It builds no report and prints
+no summary: the report package's plugin reads the DB once the session has finished.
 """
 
 from __future__ import annotations
@@ -11,71 +13,69 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_ipfs_accelerate.capture.records import (
-    BRIEF,
-    PLAIN,
     CaptureOptions,
     ItemRecord,
     collect_row,
     plain_pass,
     plain_row,
-    to_json,
     ts,
     worker_of,
 )
-from pytest_ipfs_accelerate.capture.runinfo import git_facts, run_facts
+from pytest_ipfs_accelerate.capture.run_rows import (
+    hardware_rows,
+    operation_row,
+    run_row,
+    tag_rows,
+)
+from pytest_ipfs_accelerate.capture.runinfo import git_facts
+from pytest_ipfs_accelerate.db.tables import (
+    BRIEF_RESULTS,
+    HARDWARE,
+    OPERATIONS,
+    PLAIN_RESULTS,
+    RUN_TAGS,
+    RUNS,
+    TEST_RESULTS,
+)
 
 if TYPE_CHECKING:
     from pytest_ipfs_accelerate.capture.annotate import ItemAnnotator
     from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
     from pytest_ipfs_accelerate.db.writer import BufferedWriter
-    from pytest_ipfs_accelerate.report.model import RunReport
 
 
-RUN_COLUMNS = (
-    "run_id started_at args rootdir invocation_dir host username pid python_version "
-    "python_implementation platform pytest_version plugin_version git_commit git_branch "
-    "git_dirty ci_provider ci_job_url tox_env cpu_model cpu_count ram_bytes "
-    "hardware_fingerprint xdist_workers schema_version extra"
-).split()
+@dataclass(frozen=True)
+class CaptureSettings:
+    """Where and how a session writes (from options, env and config; see ``start``)."""
+
+    db_path: Path
+    opts: CaptureOptions = field(default_factory=CaptureOptions)
+    connection: str = "per-flush"
+    flush_rows: int = 1000
+    flush_seconds: float = 5.0
+    lock_timeout_s: float = 10.0
 
 
 class CaptureSession:
     """Writes one run into the results DB."""
 
-    def __init__(
-        self,
-        config: pytest.Config,
-        *,
-        db_path: Path,
-        opts: CaptureOptions,
-        tags: dict[str, str],
-        ops: OperationBuffer,
-        annotator: ItemAnnotator | None,
-        connection: str,
-        flush_rows: int,
-        flush_seconds: float,
-        lock_timeout_s: float,
-        slowest: int,
-        report_path: Path | None,
-    ) -> None:
+    def __init__(self, config: pytest.Config, settings: CaptureSettings, *,
+                 tags: dict[str, str], ops: OperationBuffer,
+                 annotator: ItemAnnotator | None) -> None:
         self.config = config
-        self.db_path = db_path
-        self.opts = opts
+        self.settings = settings
+        self.db_path = settings.db_path
+        self.opts = settings.opts
         self.tags = tags
         self.ops = ops
         self.annotator = annotator
-        self.connection = connection
-        self.flush_rows = flush_rows
-        self.flush_seconds = flush_seconds
-        self.lock_timeout_s = lock_timeout_s
-        self.slowest = slowest
-        self.report_path = report_path
         self.run_id = uuid.uuid4()
         self.run_key = str(self.run_id)  # rows carry text: no UUID conversion per row
         self.started_at = time.time()
@@ -85,14 +85,14 @@ class CaptureSession:
         # warnings only after its teardown report, so writing at teardown would miss them.
         self.done: dict[str | None, list[Any]] = defaultdict(list)  # see _finish
         self.warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.report: RunReport | None = None
-        self.report_error: str | None = None
         self.run_row: dict[str, Any] = {}
         self.spooled: Path | None = None
         self.start_error: str | None = None
+        #: True once the last rows are written (or spooled) at session end.
+        self.finished = False
         self._started = False
-        #: Teardown-report attribute -> what writes its value (the rooms' payloads ride
-        #: on teardown reports).
+        #: Teardown-report attribute -> what writes its value (other packages' payloads,
+        #: such as benchmarks, ride on teardown reports).
         self.payload_handlers: dict[str, Callable[[Any], None]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -105,58 +105,24 @@ class CaptureSession:
         use it during the run. A DB still locked after ``lock_timeout_s`` does not stop
         the run: the rows wait for the next flush (and, at the end, for a spool file).
         """
-        from pytest_ipfs_accelerate.capture.runinfo import hardware_fingerprint
-        from pytest_ipfs_accelerate.db.schema import (
-            BRIEF_RESULT_COLUMNS,
-            PLAIN_RESULT_COLUMNS,
-            SCHEMA_VERSION,
-        )
         from pytest_ipfs_accelerate.db.writer import BufferedWriter
 
+        s = self.settings
         self.writer = BufferedWriter(
-            self.db_path, connection=self.connection,
-            lock_timeout_s=self.lock_timeout_s, flush_rows=self.flush_rows,
-            flush_seconds=self.flush_seconds, spool_name=str(self.run_id))
-        self.writer.layout(BRIEF, "test_results", BRIEF_RESULT_COLUMNS,
-                           {"run_id": self.run_key, "kind": "item"})
-        passed = dict.fromkeys(("outcome", "setup_outcome", "call_outcome", "teardown_outcome"),
-                               "passed")
-        self.writer.layout(PLAIN, "test_results", PLAIN_RESULT_COLUMNS, {
-            "run_id": self.run_key, "kind": "item", **passed,
+            self.db_path, connection=s.connection, lock_timeout_s=s.lock_timeout_s,
+            flush_rows=s.flush_rows, flush_seconds=s.flush_seconds, spool_name=str(self.run_id))
+        self.writer.layout(BRIEF_RESULTS, {"run_id": self.run_key, "kind": "item"})
+        self.writer.layout(PLAIN_RESULTS, {
+            "run_id": self.run_key, "kind": "item", "outcome": "passed",
+            "setup_outcome": "passed", "call_outcome": "passed", "teardown_outcome": "passed",
             "worker_id": None if self.annotator is None else self.annotator.worker_id})
-        facts = run_facts(self.config.rootpath)
-        extra: dict[str, Any] = {}
-        for result in self.config.hook.pytest_ipfs_accel_run_info(config=self.config):
-            if result:
-                extra.update(result)
         hardware = self.config.hook.pytest_ipfs_accel_hardware(config=self.config) or []
-        devices = [f"{h.get('kind')}:{h.get('name')}" for h in hardware
-                   if h.get("kind") != "cpu" and not h.get("is_simulated")]
-        if devices:
-            facts["hardware_fingerprint"] = hardware_fingerprint(
-                facts["cpu_model"], facts["cpu_count"], facts["ram_bytes"], devices)
-        numprocesses = getattr(self.config.option, "numprocesses", None)
-        values = {
-            **facts,
-            "run_id": self.run_id,
-            "started_at": ts(self.started_at),
-            "args": [str(a) for a in self.config.invocation_params.args],
-            "xdist_workers": numprocesses if isinstance(numprocesses, int) else None,
-            "schema_version": SCHEMA_VERSION,
-            "extra": to_json(extra) if extra else None,
-        }
-        values.update(git_commit=None, git_branch=None, git_dirty=None)
-        self.run_row = {c: values[c] for c in RUN_COLUMNS}
-        self.writer.put("runs", self.run_row)
-        for key, value in self.tags.items():
-            self.writer.add("run_tags", (self.run_id, key, value))
-        for h in hardware:
-            self.writer.add("hardware", (
-                self.run_id, str(h.get("device", "cpu")), str(h.get("kind", "cpu")), h.get("name"),
-                h.get("vendor"), h.get("memory_bytes"), _str_or_none(h.get("compute_capability")),
-                _str_or_none(h.get("driver_version")), _str_or_none(h.get("runtime_version")),
-                bool(h.get("is_simulated", False)), to_json(h.get("extra")),
-            ))
+        self.run_row = run_row(self.config, self.run_id, self.started_at, hardware)
+        self.writer.put(RUNS.name, self.run_row)
+        for row in tag_rows(self.run_id, self.tags):
+            self.writer.add(RUN_TAGS.name, row)
+        for row in hardware_rows(self.run_id, hardware):
+            self.writer.add(HARDWARE.name, row)
         self.writer.start_in_background(prepare=self._add_git_facts)
 
     def _add_git_facts(self) -> None:
@@ -195,7 +161,7 @@ class CaptureSession:
             return
         row = collect_row(report, self.run_key, self.opts)
         if row is not None:
-            self.writer.add("test_results", row)
+            self.writer.add(TEST_RESULTS.name, row)
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
@@ -262,9 +228,10 @@ class CaptureSession:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session,
                              exitstatus: int) -> Generator[None, None, None]:
-        """Write the last rows and read the report first; once every other plugin's
-        ``sessionfinish`` (the benchmark recorder's writes) is done, the DB is detached
-        in the background while pytest shuts down (``close()`` waits for it)."""
+        """Write the last rows first (the DB stays attached for the report plugin's reads);
+        once every other plugin's ``sessionfinish`` (the report, the benchmark recorder's
+        writes) is done, the DB is detached in the background while pytest shuts down
+        (``close()`` waits for it)."""
         self._finish_session(session, exitstatus)
         try:
             return (yield)
@@ -295,30 +262,7 @@ class CaptureSession:
         self.update_run(finished_at=ts(time.time()), exit_status=int(exitstatus),
                         tests_collected=session.testscollected)
         self.spooled = self.writer.finish()
-        if self.spooled is None:
-            self._build_report()
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from pytest_ipfs_accelerate.report.render import render_terminal
-
-        tr = terminalreporter
-        tr.write_sep("=", "ipfs-accelerate results")
-        if self.start_error is not None:
-            tr.write_line(f"nothing recorded: {self.start_error}", red=True)
-            return
-        if self.spooled is not None:
-            tr.write_line(f"results DB {self.db_path} stayed locked: the rows not yet written "
-                          f"were spooled to {self.spooled}; the next session on that DB, or "
-                          f"`ipfs-accel merge {self.db_path} ...`, folds them in", yellow=True)
-        if self.report is None:
-            tr.write_line(f"results DB: {self.db_path} (run {self.run_id})")
-            if self.report_error:
-                tr.write_line(f"report not built: {self.report_error}", red=True)
-            return
-        for line in render_terminal(self.report):
-            tr.write_line(line)
-        if self.report_path is not None:
-            tr.write_line(f"report written to {self.report_path}")
+        self.finished = True
 
     def update_run(self, **fields: Any) -> None:
         """Change columns of this run's ``runs`` row (e.g. ``exit_status``); written at the
@@ -326,7 +270,7 @@ class CaptureSession:
         if self.writer is None:
             return
         self.run_row.update(fields)
-        self.writer.put("runs", self.run_row)
+        self.writer.put(RUNS.name, self.run_row)
 
     # -- internals -----------------------------------------------------------------------
     def _finish(self, entry: ItemRecord | tuple[str, list[pytest.TestReport]]) -> None:
@@ -335,7 +279,7 @@ class CaptureSession:
         if type(entry) is tuple:
             nodeid, reports = entry
             if nodeid not in self.warnings:
-                self.writer.add(PLAIN, plain_row(nodeid, reports))
+                self.writer.add(PLAIN_RESULTS.name, plain_row(nodeid, reports))
                 reports[0].__dict__.pop("ipfs_accel_item", None)
                 return
             entry = ItemRecord(nodeid)  # a warning came after its teardown: the full row
@@ -347,44 +291,9 @@ class CaptureSession:
     def _write_ops(self, ops: list[dict[str, Any]]) -> None:
         assert self.writer is not None
         for op in ops:
-            self.writer.add("operations", (
-                self.run_key, op.get("nodeid"), op["kind"], op["op"], op["backend"],
-                bool(op["is_simulated"]), op.get("target"), op.get("nbytes"),
-                float(op["duration_s"]), bool(op.get("ok", True)), op.get("error"),
-                op["started_at"], op.get("worker_id"), to_json(op.get("extra")),
-            ))
-
-    def _build_report(self) -> None:
-        from pytest_ipfs_accelerate.report.model import Limits, build_run_report
-
-        assert self.writer is not None
-        try:
-            with self.writer.reading() as con:
-                # A terminal-only summary needs no trends, matrix or all-tests table.
-                limits = (Limits(slowest=self.slowest) if self.report_path is not None
-                          else Limits.summary(self.slowest))
-                self.report = build_run_report(con, self.run_id, limits=limits,
-                                               config=self.config, db_path=str(self.db_path),
-                                               written=self.writer.tables_written)
-        except Exception as exc:  # the data is safe; only the summary failed
-            self.report_error = f"{type(exc).__name__}: {exc}"
-            return
-        if self.report_path is not None:
-            from pytest_ipfs_accelerate.report.render import write_report
-
-            try:
-                write_report(self.report, self.report_path)
-            except OSError as exc:
-                self.report_error = f"cannot write {self.report_path}: {exc.strerror}"
-                self.report_path = None
+            self.writer.add(OPERATIONS.name, operation_row(self.run_key, op))
 
 
 def _tell(message: str) -> None:
     """A line on stderr, for news after the terminal summary (e.g. a spool written late)."""
     print(message, file=sys.stderr)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-

@@ -54,7 +54,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pytest_ipfs_accelerate.report.model import build_run_report, latest_run_id
+    from pytest_ipfs_accelerate.report.build import build_run_report, latest_run_id
     from pytest_ipfs_accelerate.report.render import format_for_path, render
 
     out = Path(args.output) if args.output else None

@@ -1,6 +1,6 @@
 """The config schema: every section, key, type, default and help line.
 
-Each room owns its section. A key added here is validated, documented
+Each package owns its section. A key added here is validated, documented
 (``docs/config.md`` is generated from this table) and settable by env var
 ``IPFS_ACCEL_<SECTION>_<KEY>``.
 """

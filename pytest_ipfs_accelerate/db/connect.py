@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pytest_ipfs_accelerate import __version__
 from pytest_ipfs_accelerate.db.schema import MIGRATIONS, SCHEMA_VERSION
+from pytest_ipfs_accelerate.db.transaction import transaction
 from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError, SchemaVersionError
 
 if TYPE_CHECKING:
@@ -185,8 +186,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         check_schema(con, path)
     if version == SCHEMA_VERSION:
         return version
-    con.begin()
-    try:
+    with transaction(con):
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # One call per migration: each call releases and retakes the GIL, and while
             # pytest collects on the main thread, retaking it can wait 5 ms.
@@ -194,10 +194,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             if target == SCHEMA_VERSION:
                 statements.append(_meta_sql(target, created=(version == 0)))
             con.execute(";\n".join(statements))
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return SCHEMA_VERSION
 
 

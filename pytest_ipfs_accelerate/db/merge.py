@@ -1,36 +1,21 @@
-"""Merging results DBs: many machines' files into one, and spool files back into their DB.
+"""Merging results DBs: many machines' files into one.
 
 ``merge_databases(out, inputs)`` is idempotent: a run already in ``out`` (same
-``run_id``) is skipped with every row that references it, so merging the same
-file twice adds nothing. Tables are found in the DBs, not listed here: every
-table that has a ``run_id`` column follows its run; a table without one gains
-the rows it does not already hold (whole-row comparison). Inputs written by an
-older schema are upgraded first (on a temporary copy: inputs are never changed);
-an input from a newer schema is refused.
-
-``fold_spools(con, db_path)`` folds ``<db>.spool/*.duckdb`` (rows a session could
-not write because the DB stayed locked) into the open DB: the spool's ``runs``
-row replaces the DB's (it is the newer state of that run) and its other rows are
-appended. A ``schema_meta`` marker written in the same transaction makes a fold
-that was interrupted before the spool file was removed harmless to repeat.
+``run_id``) is skipped with every row that references it, so merging the same file twice
+adds nothing. Pending spools of ``out`` are folded in first. See ``db.transfer`` for how
+one DB's rows are copied into another.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pytest_ipfs_accelerate.errors import DatabaseError, SchemaVersionError
-
-if TYPE_CHECKING:
-    import duckdb
-
-_ALIAS = "merge_src"
+from pytest_ipfs_accelerate.db.connect import open_database
+from pytest_ipfs_accelerate.db.spools import fold_spools
+from pytest_ipfs_accelerate.db.transfer import attached_source, merge_attached
+from pytest_ipfs_accelerate.errors import DatabaseError
 
 
 @dataclass
@@ -46,8 +31,6 @@ class MergeResult:
 def merge_databases(out: str | Path, inputs: Sequence[str | Path], *,
                     lock_timeout_s: float = 10.0) -> MergeResult:
     """Merge ``inputs`` into ``out`` (created if missing), deduplicating by run_id."""
-    from pytest_ipfs_accelerate.db.connect import open_database
-
     out_path = Path(out)
     resolved = out_path.resolve()
     for src in inputs:
@@ -61,7 +44,7 @@ def merge_databases(out: str | Path, inputs: Sequence[str | Path], *,
     try:
         fold_spools(con, out_path)
         for src in inputs:
-            with _attached(con, Path(src)):
+            with attached_source(con, Path(src)):
                 added, skipped, rows = merge_attached(con, fold=False)
             result.runs_added += added
             result.runs_skipped += skipped
@@ -73,151 +56,3 @@ def merge_databases(out: str | Path, inputs: Sequence[str | Path], *,
     return result
 
 
-def merge_attached(con: duckdb.DuckDBPyConnection, *, fold: bool,
-                   marker: str | None = None) -> tuple[int, int, dict[str, int]]:
-    """Copy the attached ``merge_src`` DB into ``main`` in one transaction.
-
-    Returns (runs added, runs skipped, rows added per table). With ``fold``, the
-    source's runs replace the main DB's (spool semantics) instead of being skipped.
-    """
-    con.begin()
-    try:
-        if marker is not None and _has_marker(con, marker):
-            con.rollback()
-            return 0, 0, {}
-        con.execute("CREATE OR REPLACE TEMP TABLE merge_new_runs AS "
-                    f"SELECT run_id FROM {_ALIAS}.runs" + ("" if fold else
-                    " WHERE run_id NOT IN (SELECT run_id FROM main.runs)"))
-        [(new_runs,)] = con.execute("SELECT count(*) FROM merge_new_runs").fetchall()
-        [(all_runs,)] = con.execute(f"SELECT count(*) FROM {_ALIAS}.runs").fetchall()
-        rows: dict[str, int] = {}
-        main = _main_catalog(con)
-        for table in _tables(con, main):
-            if table == "schema_meta" or table not in _tables(con, _ALIAS):
-                continue
-            cols = _common_columns(con, main, table)
-            if not cols:
-                continue
-            names = ", ".join(f'"{c}"' for c in cols)
-            before = _count(con, table)
-            if table == "runs":
-                verb = "INSERT OR REPLACE" if fold else "INSERT"
-                con.execute(f"{verb} INTO main.runs ({names}) SELECT {names} FROM "
-                            f"{_ALIAS}.runs WHERE run_id IN (SELECT run_id FROM merge_new_runs)")
-                rows[table] = new_runs
-                continue
-            if fold and "run_id" in cols:  # a spool holds only rows never written
-                con.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM '
-                            f'{_ALIAS}."{table}"')
-            elif "run_id" in cols:
-                con.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM '
-                            f'{_ALIAS}."{table}" WHERE run_id IN '
-                            "(SELECT run_id FROM merge_new_runs)")
-            else:
-                con.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM '
-                            f'{_ALIAS}."{table}" EXCEPT ALL SELECT {names} FROM main."{table}"')
-            rows[table] = _count(con, table) - before
-        if marker is not None:
-            con.execute("INSERT INTO main.schema_meta VALUES (?, ?)",
-                        [marker, "folded"])
-        con.execute("DROP TABLE merge_new_runs")
-        con.commit()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            con.rollback()
-        raise
-    return new_runs, all_runs - new_runs, rows
-
-
-def fold_spools(con: duckdb.DuckDBPyConnection, db_path: Path) -> list[Path]:
-    """Fold every finished spool of ``db_path`` into ``con`` and remove it; returns them."""
-    from pytest_ipfs_accelerate.db.writer import spool_dir
-
-    folded: list[Path] = []
-    folder = spool_dir(db_path)
-    if not folder.is_dir():
-        return folded
-    for spool in sorted(folder.glob("*.duckdb")):
-        with _attached(con, spool):
-            merge_attached(con, fold=True, marker=f"folded_spool:{spool.name}")
-        for path in (spool, spool.with_name(spool.name + ".wal")):
-            path.unlink(missing_ok=True)
-        folded.append(spool)
-    with contextlib.suppress(OSError):
-        folder.rmdir()  # only when empty
-    return folded
-
-
-@contextlib.contextmanager
-def _attached(con: duckdb.DuckDBPyConnection, src: Path) -> Iterator[None]:
-    """Attach ``src`` read-only as ``merge_src``, upgraded on a temporary copy if older."""
-    with _current_schema_copy(src) as path:
-        quoted = str(path).replace("'", "''")
-        try:
-            con.execute(f"ATTACH '{quoted}' AS {_ALIAS} (READ_ONLY)")
-        except Exception as exc:
-            raise DatabaseError(f"{src}: cannot read it for merging "
-                                f"({str(exc).strip().splitlines()[0]})") from None
-        try:
-            yield
-        finally:
-            con.execute(f"DETACH {_ALIAS}")
-
-
-@contextlib.contextmanager
-def _current_schema_copy(src: Path) -> Iterator[Path]:
-    """``src`` itself when its schema is current, else an upgraded temporary copy."""
-    from pytest_ipfs_accelerate.db.connect import check_schema, open_database
-    from pytest_ipfs_accelerate.db.schema import SCHEMA_VERSION
-
-    try:  # refuses files that are not results DBs, and newer schemas
-        reader = open_database(src, read_only=True)
-    except SchemaVersionError as exc:
-        raise SchemaVersionError(f"merge input {exc}") from None
-    try:
-        version = check_schema(reader, src)
-    finally:
-        reader.close()
-    if version == SCHEMA_VERSION:
-        yield src
-        return
-    with tempfile.TemporaryDirectory(prefix="ipfs-accel-merge-") as tmp:
-        copy = Path(tmp) / src.name
-        shutil.copy2(src, copy)
-        wal = src.with_name(src.name + ".wal")
-        if wal.exists():
-            shutil.copy2(wal, copy.with_name(copy.name + ".wal"))
-        open_database(copy).close()  # runs the migrations on the copy
-        yield copy
-
-
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
-        "AND table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name",
-        [catalog]).fetchall()]
-
-
-def _main_catalog(con: duckdb.DuckDBPyConnection) -> str:
-    return str(con.execute("SELECT current_database()").fetchone()[0])
-
-
-def _common_columns(con: duckdb.DuckDBPyConnection, main: str, table: str) -> list[str]:
-    """The table's columns (main DB order) that the source has too."""
-    def columns(catalog: str) -> list[str]:
-        return [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? "
-            "AND table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-            [catalog, table]).fetchall()]
-
-    theirs = set(columns(_ALIAS))
-    return [c for c in columns(main) if c in theirs]
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0])
-
-
-def _has_marker(con: duckdb.DuckDBPyConnection, marker: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM main.schema_meta WHERE key = ?",
-                            [marker]).fetchone()[0])

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_ipfs_accelerate.analysis.compare import CompareResult, Comparison
 from pytest_ipfs_accelerate.analysis.matrix import Matrix
-from pytest_ipfs_accelerate.analysis.trend import TrendSeries
+from pytest_ipfs_accelerate.analysis.trends import TrendSeries
 
 
 def _num(value: float | None, unit: str | None = None) -> str:

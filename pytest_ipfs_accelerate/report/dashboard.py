@@ -175,8 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _report_page(self, rid: str) -> None:
+        from pytest_ipfs_accelerate.report.build import build_run_report
         from pytest_ipfs_accelerate.report.html_page import render_html
-        from pytest_ipfs_accelerate.report.model import build_run_report
 
         snap = self.server.reader.get(f"report:{rid}",
                                       lambda con: render_html(build_run_report(con, rid)))
@@ -203,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _run_report(con: Any, rid: str) -> dict[str, Any]:
-    from pytest_ipfs_accelerate.report.model import build_run_report
+    from pytest_ipfs_accelerate.report.build import build_run_report
 
     return build_run_report(con, rid, limits=Limits(tests=1000)).to_dict()
 

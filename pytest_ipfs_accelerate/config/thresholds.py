@@ -1,8 +1,7 @@
 """Regression-check options: thresholds and test parameters, from ``[benchmarks]``.
 
-A module of its own, importing nothing of the rest of the analysis package, so that a
-capture run can check its ``[benchmarks]`` table before any test runs without loading
-the comparison code.
+Settings, so they live with the config: a capture run checks its ``[benchmarks]`` table
+before any test runs without loading the analysis package, which uses them.
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pytest_ipfs_accelerate.errors import ConfigError
 
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
@@ -30,8 +31,6 @@ class CompareOptions:
     @classmethod
     def from_settings(cls, settings: Any) -> CompareOptions:
         """Read ``[benchmarks]``; a bad per-benchmark threshold is a ConfigError."""
-        from pytest_ipfs_accelerate.errors import ConfigError
-
         table = settings.get("benchmarks.thresholds") or {}
         thresholds: dict[str, float] = {}
         for key, value in table.items():

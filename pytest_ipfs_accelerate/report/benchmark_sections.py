@@ -1,62 +1,44 @@
-"""Schema-v2 report sections: benchmarks (with raw samples), metrics, regressions, trends
-and the compatibility matrix. Each appears only when its table exists (a v1 DB has none).
-
-Trends and the matrix come from ``pytest_ipfs_accelerate.analysis`` when it is there; the
-direct queries below stand in where it is not, and for a matrix too big for it to build
-in full (the report shows the rows with most failures, capped in SQL).
+"""Report sections from the benchmark tables (schema v2 on): benchmarks with raw samples,
+metrics, regressions, trends and the compatibility matrix. Each appears only when its
+table exists (a v1 DB has none). Trends and the matrix come from the analysis package,
+imported only when the report has them (a terminal summary of a run without benchmarks
+loads none of it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from pytest_ipfs_accelerate.db.connect import main_tables
 from pytest_ipfs_accelerate.errors import IpfsAccelError
+from pytest_ipfs_accelerate.report.model import Limits, RunReport, rows
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pytest_ipfs_accelerate.report.model import Limits, RunReport
+    from pytest_ipfs_accelerate.analysis.matrix import Matrix
 
-#: Above this many stored results the matrix is built by the capped query here.
+#: Above this many stored results the matrix holds only the most failing tests, picked in
+#: SQL (a report of a million results stays fast).
 FULL_MATRIX_ROWS = 20_000
 
 
-def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    from pytest_ipfs_accelerate.db.connect import main_tables
-
-    return set(main_tables(con))
-
-
-def analysis_api(name: str) -> Any:
-    """A function of the analysis package, or None while it does not exist."""
-    try:
-        module = importlib.import_module("pytest_ipfs_accelerate.analysis")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def add_v2_sections(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
+def add_benchmark_sections(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
                     written: Collection[str] | None = None) -> None:
     """``written``: see ``model.build_run_report`` (the tables this run has rows in)."""
-    have = tables(con) if written is None else set(written)
+    have = set(main_tables(con)) if written is None else set(written)
     rid = report.run_id
     if "benchmark_results" in have:
         _benchmarks(con, report, lim, with_samples="benchmark_samples" in have)
     if "metrics" in have:
-        from pytest_ipfs_accelerate.report.model import rows
-
         report.metrics_total = con.execute(
             "SELECT count(*) FROM metrics WHERE run_id = ?", [rid]).fetchone()[0]
         report.metrics = rows(con, """
             SELECT nodeid, name, value, unit, direction, device, is_simulated FROM metrics
             WHERE run_id = ? ORDER BY is_simulated, name, nodeid LIMIT ?""", [rid, lim.metrics])
     if "regressions" in have:
-        from pytest_ipfs_accelerate.report.model import rows
-
         report.regressions = rows(con, """
             SELECT CAST(baseline_run_id AS VARCHAR) AS baseline_run_id, nodeid, name, metric,
                    baseline_value, candidate_value, ratio, p_value, method, threshold,
@@ -80,8 +62,6 @@ def _guarded(report: RunReport, what: str, build: Any) -> None:
 
 def _benchmarks(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
                 *, with_samples: bool) -> None:
-    from pytest_ipfs_accelerate.report.model import rows
-
     rid = report.run_id
     report.benchmarks_total = con.execute(
         "SELECT count(*) FROM benchmark_results WHERE run_id = ?", [rid]).fetchone()[0]
@@ -106,11 +86,9 @@ def _benchmarks(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits,
 
 
 def _trends(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
-    """History of this run's benchmarks and metrics, per hardware (analysis.trend)."""
-    trend = analysis_api("trend")
-    if trend is None:
-        report.notes.append("trends: pytest_ipfs_accelerate.analysis is not available")
-        return
+    """History of this run's benchmarks and metrics, per hardware (``analysis.trends``)."""
+    from pytest_ipfs_accelerate.analysis.trends import trend
+
     names = {b["name"] for b in report.benchmarks} | {m["name"] for m in report.metrics}
     series = []
     for s in trend(con):
@@ -147,23 +125,21 @@ def _plain_tree(value: Any) -> Any:
 
 
 def _matrix(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
-    """analysis.compatibility_matrix for a DB of up to FULL_MATRIX_ROWS results; above
-    that the capped query below (same labels and score) keeps the report fast."""
-    build = analysis_api("compatibility_matrix")
-    if build is None:
-        report.notes.append("compatibility matrix: pytest_ipfs_accelerate.analysis is not "
-                            "available")
-        return
+    """The whole matrix for a DB of up to FULL_MATRIX_ROWS results; above that only the
+    most failing tests (their totals not counted)."""
+    from pytest_ipfs_accelerate.analysis.matrix import compatibility_matrix
+
     stored = con.execute("SELECT count(*) FROM test_results").fetchone()[0]
     if not stored:
         return
     if stored <= FULL_MATRIX_ROWS:
-        report.matrix = _matrix_dict(build(con, by="test"), lim)
+        report.matrix = _matrix_dict(compatibility_matrix(con, by="test"), lim)
     else:
-        report.matrix = _matrix_query(con, lim)
+        capped = compatibility_matrix(con, by="test", most_failing=lim.matrix_rows)
+        report.matrix = _matrix_dict(capped, lim, (None, None))
 
 
-def _matrix_dict(matrix: Any, lim: Limits,
+def _matrix_dict(matrix: Matrix, lim: Limits,
                  totals: tuple[int | None, int | None] | None = None) -> dict[str, Any]:
     """An analysis ``Matrix`` as report data: most-failing rows first, capped. ``totals``
     (rows, columns) overrides the matrix's own sizes (None: not counted)."""
@@ -181,45 +157,3 @@ def _matrix_dict(matrix: Any, lim: Limits,
                         for c in columns],
             "cells": cells, "rows_total": totals[0] if totals else len(matrix.rows),
             "columns_total": totals[1] if totals else len(matrix.columns)}
-
-
-def _matrix_query(con: duckdb.DuckDBPyConnection, lim: Limits) -> dict[str, Any]:
-    """The most-failing tests x hardware over the whole DB, picked and counted in SQL.
-
-    Failing tests are found from the (few) failing rows, so a million passing tests
-    cost one filtered scan, not a million-group aggregate. Columns are capped after.
-    """
-    from pytest_ipfs_accelerate.analysis.matrix import Cell, Matrix, column_label
-
-    found = con.execute("""
-        WITH bad AS (
-            SELECT nodeid, count(*) AS n FROM test_results
-            WHERE kind = 'item' AND outcome IN ('failed', 'error') GROUP BY nodeid
-            ORDER BY n DESC, nodeid LIMIT ?),
-        more AS (SELECT nodeid, 0 AS n FROM test_results WHERE kind = 'item' LIMIT ?),
-        picked AS (SELECT nodeid FROM (SELECT * FROM bad UNION ALL SELECT * FROM more)
-                   GROUP BY nodeid ORDER BY max(n) DESC, nodeid LIMIT ?)
-        SELECT nodeid, device, is_simulated,
-               count(*) FILTER (WHERE outcome IN ('passed', 'xpassed')),
-               count(*) FILTER (WHERE outcome IN ('failed', 'error')),
-               count(*) FILTER (WHERE outcome = 'skipped'),
-               count(*) FILTER (WHERE outcome = 'xfailed'), count(*)
-        FROM test_results
-        WHERE kind = 'item' AND nodeid IN (SELECT nodeid FROM picked) GROUP BY ALL""",
-                        [lim.matrix_rows, lim.matrix_rows * 4, lim.matrix_rows]).fetchall()
-    cells: dict[tuple[str, str], Cell] = {}
-    sim_cols: set[str] = set()
-    for nodeid, device, sim, passed, failed, skipped, xfailed, total in found:
-        col = column_label(device, bool(sim))
-        if sim:
-            sim_cols.add(col)
-        cell = cells.setdefault((nodeid, col), Cell(is_simulated=bool(sim)))
-        cell.passed += passed
-        cell.failed += failed
-        cell.skipped += skipped
-        cell.xfailed += xfailed
-        cell.total += total
-    matrix = Matrix(by="test", rows=sorted({r for r, _ in cells}),
-                    columns=sorted({c for _, c in cells}, key=lambda c: (c in sim_cols, c)),
-                    cells=cells, simulated_columns=sim_cols)
-    return _matrix_dict(matrix, lim, (None, None))
