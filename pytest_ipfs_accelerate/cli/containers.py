@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sw = sub.add_parser("sweep", parents=[common],
                         help="remove containers, networks and volumes of dead sessions")
     sw.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    sw.add_argument("--session", default=None, metavar="ID",
+                    help="remove this session's resources whatever its lease says (for an "
+                         "owner shown as unknown: another host, container or user)")
     sw.set_defaults(func=sweep_handler)
 
 
@@ -68,9 +71,10 @@ def _print_table(rows: list[list[str]], header: list[str]) -> None:
 
 
 def ls_handler(args: argparse.Namespace) -> int:
-    """Print our containers (or all, with --all) and whether their owner is alive."""
+    """Print our containers (or all, with --all) and whether their owner is alive, dead or
+    unknown (its lease cannot be seen from here)."""
     from pytest_ipfs_accelerate.containers.naming import LABEL_PID, LABEL_SESSION, LABEL_WORKER
-    from pytest_ipfs_accelerate.containers.sweep import owner_alive
+    from pytest_ipfs_accelerate.containers.sweep import owner_state
 
     backend = _backend(args)
     try:
@@ -84,7 +88,7 @@ def ls_handler(args: argparse.Namespace) -> int:
             "id": info.id[:12], "name": info.name, "image": info.image, "status": info.status,
             "session": info.labels.get(LABEL_SESSION, ""), "pid": info.labels.get(LABEL_PID, ""),
             "worker": info.labels.get(LABEL_WORKER, ""),
-            "owner": ("alive" if owner_alive(info.labels) else "dead") if ours else "",
+            "owner": owner_state(info.labels) if ours else "",
             "ports": ",".join(f"{p.host_ip}:{p.host_port}->{p.container_port}"
                               for p in info.ports),
         })
@@ -135,22 +139,25 @@ def _size(n: int) -> str:
 
 
 def sweep_handler(args: argparse.Namespace) -> int:
-    """Remove resources of dead sessions; exit 1 when some could not be removed."""
+    """Remove resources of dead sessions (or of ``--session``); exit 1 when some could not be
+    removed."""
     from pytest_ipfs_accelerate.containers.sweep import sweep
 
     backend = _backend(args)
     try:
-        result = sweep(backend, dry_run=args.dry_run)
+        result = sweep(backend, session=args.session, dry_run=args.dry_run)
     finally:
         backend.close()
     verb = "would remove" if args.dry_run else "removed"
     if args.format == "json":
         print(json.dumps({"backend": backend.name, "dry_run": args.dry_run,
-                          "containers": result.containers, "networks": result.networks,
-                          "volumes": result.volumes, "errors": result.errors}, indent=2))
+                          "session": args.session, "containers": result.containers,
+                          "networks": result.networks, "volumes": result.volumes,
+                          "errors": result.errors}, indent=2))
     else:
         print(f"{verb} {len(result.containers)} container(s), {len(result.networks)} "
-              f"network(s), {len(result.volumes)} volume(s) of dead sessions "
+              f"network(s), {len(result.volumes)} volume(s) of "
+              f"{f'session {args.session}' if args.session else 'dead sessions'} "
               f"({backend.describe()})")
         for name in result.containers + result.networks + result.volumes:
             print(f"  {name}")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pytest_ipfs_accelerate.containers.backend import (
+    TEST_IMAGE,
     ContainerError,
     ContainerInfo,
     ContainerNotFoundError,
@@ -30,6 +31,8 @@ from pytest_ipfs_accelerate.containers.backend import (
 )
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
+_TEST_IMAGE_HINT = {TEST_IMAGE: "; a checkout of this project builds it offline with "
+                                ".ci/build-busybox-image.sh"}
 
 
 def resolve_engine_host(environ: Mapping[str, str] | None = None) -> tuple[str, str, Any]:
@@ -51,6 +54,18 @@ def resolve_engine_host(environ: Mapping[str, str] | None = None) -> tuple[str, 
     if ctx is not None and ctx.Host:
         return ctx.Host, f"docker context {name!r}", ctx.TLSConfig
     return DEFAULT_HOST, "default socket", None
+
+
+def start_engine_hint(error: str = "") -> str:
+    """How a user (pip install, no checkout) gets an engine that answers."""
+    if "permission denied" in error.lower():
+        return ("The engine runs but this user may not use its socket: add yourself to the "
+                "docker group (sudo usermod -aG docker $USER, then log in again) or point "
+                "DOCKER_HOST at an engine you may use")
+    return ("To start one: install Docker Engine (https://docs.docker.com/engine/install/) or "
+            "Docker Desktop, start it (sudo systemctl start docker, or open Docker Desktop) "
+            "and check that `docker info` answers; or point DOCKER_HOST at a running engine; "
+            "or use the simulated backend (--ipfs-accel-containers=simulated)")
 
 
 def gpu_device_requests() -> list[Any]:
@@ -112,8 +127,8 @@ class DockerBackend:
         except Exception as exc:
             raise EngineUnavailableError(
                 f"no Docker Engine answers at {base_url} (from {self.source}; "
-                f"DOCKER_HOST={os.environ.get('DOCKER_HOST', '<unset>')}): {exc}. Start one "
-                "(.ci/setup-docker.sh) or point DOCKER_HOST at it"
+                f"DOCKER_HOST={os.environ.get('DOCKER_HOST', '<unset>')}): {exc}. "
+                + start_engine_hint(str(exc))
             ) from exc
 
     def describe(self) -> str:
@@ -129,8 +144,9 @@ class DockerBackend:
             yield
         except docker.errors.ImageNotFound as exc:
             raise ImageNotFoundError(
-                f"image {what!r} is not on the engine at {self.base_url}: build it "
-                f"(.ci/build-busybox-image.sh) or pull it; no pull is tried ({exc.explanation})"
+                f"image {what!r} is not on the engine at {self.base_url}: pull it first "
+                f"(docker pull {what}); tests never pull{_TEST_IMAGE_HINT.get(what, '')} "
+                f"({exc.explanation})"
             ) from exc
         except docker.errors.NotFound as exc:
             raise ContainerNotFoundError(f"no such container: {what!r} ({exc.explanation})") from exc

@@ -1,7 +1,9 @@
 """Session identity, resource labels and per-worker names.
 
-Every container, network and volume we create carries :func:`session_labels`, so a
-sweep can tell ours from anyone else's and find those whose owning process is gone.
+Every container, network and volume we create carries :meth:`SessionIdentity.labels`, so
+a sweep can tell ours from anyone else's, and find those whose owner's lease
+(:mod:`.lease`) is gone. The PID and host labels are for people: PIDs and host names
+collide across namespaces, so no sweep decides by them.
 """
 
 from __future__ import annotations
@@ -13,53 +15,71 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 
+from pytest_ipfs_accelerate.containers.lease import Lease, LeaseRef
+
 LABEL_PREFIX = "org.pytest-ipfs-accel"
 #: Present on everything we create; sweeps never touch a resource without it.
 LABEL_SESSION = f"{LABEL_PREFIX}.session"
 LABEL_PID = f"{LABEL_PREFIX}.pid"
-LABEL_PID_START = f"{LABEL_PREFIX}.pid-start"
 LABEL_HOST = f"{LABEL_PREFIX}.host"
 LABEL_WORKER = f"{LABEL_PREFIX}.worker"
+#: The owner's lease: its kernel (boot id), file and directory (``device:inode``).
+LABEL_KERNEL = f"{LABEL_PREFIX}.kernel"
+LABEL_LEASE = f"{LABEL_PREFIX}.lease"
+LABEL_LEASE_DIR = f"{LABEL_PREFIX}.lease-dir"
 
 
-def process_start_time(pid: int) -> str:
-    """The process's start time in clock ticks (Linux ``/proc``), or '' where unknown.
-
-    Stored next to the PID so a reused PID is not mistaken for the owner.
-    """
+def lease_ref(labels: dict[str, str]) -> LeaseRef | None:
+    """The owner's lease named by a resource's labels, or None when they name none."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            stat = fh.read()
-    except OSError:
-        return ""
-    # Field 22; the command name (field 2) may hold spaces, so split after its ')'.
-    return stat.rsplit(")", 1)[-1].split()[19]
+        return LeaseRef(labels[LABEL_KERNEL], labels[LABEL_LEASE], labels[LABEL_LEASE_DIR])
+    except KeyError:
+        return None
 
 
 @dataclass
 class SessionIdentity:
-    """Who owns the resources: session id, PID, host and xdist worker."""
+    """Who owns the resources: session id, PID, host, xdist worker, and the owner's lease.
+
+    The lease is taken when :meth:`labels` is first called and held until :meth:`release`
+    (the ``container_backend`` fixture's teardown) or the process's death.
+    """
 
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
     worker: str = "main"
     _counter: itertools.count = field(default_factory=itertools.count, repr=False)
+    _lease: Lease | None = field(default=None, repr=False)
 
     def labels(self) -> dict[str, str]:
-        """The labels every resource of this session carries."""
+        """The labels every resource of this session carries (takes the lease)."""
+        if self._lease is None:
+            self._lease = Lease(_safe(f"{self.session_id}-{self.worker}"))
+        ref = self._lease.acquire()
         return {
             LABEL_SESSION: self.session_id,
             LABEL_PID: str(self.pid),
-            LABEL_PID_START: process_start_time(self.pid),
             LABEL_HOST: self.host,
             LABEL_WORKER: self.worker,
+            LABEL_KERNEL: ref.kernel,
+            LABEL_LEASE: ref.path,
+            LABEL_LEASE_DIR: ref.directory,
         }
+
+    def release(self) -> None:
+        """Give up the lease: call only once this session's resources are removed."""
+        if self._lease is not None:
+            self._lease.release()
 
     def new_name(self, hint: str = "c") -> str:
         """A name unique to this session and worker: ``pia-<session>-<worker>-<hint>-<n>``."""
-        safe = re.sub(r"[^a-zA-Z0-9_.-]", "-", hint).strip("-.") or "c"
-        return f"pia-{self.session_id}-{self.worker}-{safe[:24]}-{next(self._counter)}"
+        return f"pia-{self.session_id}-{self.worker}-{_safe(hint)[:24]}-{next(self._counter)}"
+
+
+def _safe(text: str) -> str:
+    """``text`` with only name-safe characters (no path separators), never empty."""
+    return re.sub(r"[^a-zA-Z0-9_.-]", "-", text).strip("-.") or "c"
 
 
 def image_hint(image: str) -> str:

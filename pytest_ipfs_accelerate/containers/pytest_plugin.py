@@ -38,7 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ipfs-accel-containers-no-sweep", dest="ipfs_accel_containers_sweep",
         action="store_false", default=None,
-        help="Do not remove, at startup, containers left by dead sessions.")
+        help="Do not remove, at startup, containers left by dead sessions (those whose "
+             "lease is gone).")
 
 
 def identity_for(config: pytest.Config) -> SessionIdentity:
@@ -71,8 +72,8 @@ def container_backend(request: pytest.FixtureRequest) -> Iterator[ContainerBacke
     Chosen by ``--ipfs-accel-containers`` / ``IPFS_ACCEL_CONTAINERS`` / ``[containers]
     backend``: ``auto`` takes Docker when an engine answers, else the simulated one.
     Asking for ``docker`` without an engine skips, or fails in strict mode (CI). On
-    first use it sweeps resources of dead sessions; at the end it removes whatever this
-    session left behind.
+    first use it sweeps resources of sessions whose lease is dead; at the end it removes
+    whatever this session left behind, then gives its lease up.
     """
     from pytest_ipfs_accelerate.config import resolve
     from pytest_ipfs_accelerate.containers.backend import ContainerError, EngineUnavailableError
@@ -115,6 +116,7 @@ def container_backend(request: pytest.FixtureRequest) -> Iterator[ContainerBacke
         leftover.close()
     finally:
         backend.close()
+        ident.release()  # whatever is still labelled with us is now sweepable
 
 
 def _adopt(backend: ContainerBackend, info: Any) -> Any:

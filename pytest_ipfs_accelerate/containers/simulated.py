@@ -19,7 +19,6 @@ import dataclasses
 import fcntl
 import json
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -46,6 +45,7 @@ from pytest_ipfs_accelerate.containers.backend import (
     normalise_image,
     port_request,
 )
+from pytest_ipfs_accelerate.containers.lease import state_dir
 from pytest_ipfs_accelerate.containers.sim_shell import Process as ShellProcess
 from pytest_ipfs_accelerate.containers.sim_shell import (
     SimFS,
@@ -95,7 +95,7 @@ def default_state_file() -> Path:
     env = os.environ.get(STATE_ENV)
     if env:
         return Path(env)
-    return Path(tempfile.gettempdir()) / f"pytest-ipfs-accel-{os.getuid()}" / "simulated-state.json"
+    return state_dir() / "simulated-state.json"
 
 
 class _Container:

@@ -1,50 +1,34 @@
-"""Sweeps: remove resources left by sessions whose process is gone.
+"""Sweeps: remove resources left by sessions whose owner is gone.
 
-Only resources carrying our session label are considered. A session is dead when it ran
-on this host and its PID no longer exists (or now belongs to a process that started at
-another time). Resources from other hosts are left alone: their liveness is unknowable.
+Only resources carrying our session label are considered. Their owner is judged by its
+lease (:mod:`.lease`): a resource is removed only when its owner's lease is provably dead.
+Resources whose lease this process cannot see (another host or kernel, another mount
+namespace, another user's private directory) are left alone: their owner's liveness is
+unknowable from here.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pytest_ipfs_accelerate.containers.backend import ContainerBackend, ContainerError
-from pytest_ipfs_accelerate.containers.naming import (
-    LABEL_HOST,
-    LABEL_PID,
-    LABEL_PID_START,
-    LABEL_SESSION,
-    process_start_time,
+from pytest_ipfs_accelerate.containers.backend import (
+    ContainerBackend,
+    ContainerError,
+    ContainerNotFoundError,
+    ResourceNotFoundError,
 )
+from pytest_ipfs_accelerate.containers.lease import DEAD, UNKNOWN, collect
+from pytest_ipfs_accelerate.containers.naming import LABEL_LEASE, LABEL_SESSION, lease_ref
+
+#: ``judge(labels)``: ``alive``, ``dead`` or ``unknown``.
+Judge = Callable[[dict[str, str]], str]
 
 
-def pid_alive(pid: int, start_time: str = "") -> bool:
-    """True when ``pid`` runs, and (where known) started at ``start_time``."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    return not start_time or process_start_time(pid) in ("", start_time)
-
-
-def owner_alive(labels: dict[str, str], host: str | None = None,
-                alive: Callable[[int, str], bool] = pid_alive) -> bool:
-    """Whether the owner named by ``labels`` may still be running (True when unknowable)."""
-    if labels.get(LABEL_HOST, "") != (host or socket.gethostname()):
-        return True
-    try:
-        pid = int(labels.get(LABEL_PID, ""))
-    except ValueError:
-        return True
-    return alive(pid, labels.get(LABEL_PID_START, ""))
+def owner_state(labels: dict[str, str]) -> str:
+    """``alive``, ``dead`` or ``unknown``: the owner named by a resource's lease labels."""
+    ref = lease_ref(labels)
+    return UNKNOWN if ref is None else ref.state()
 
 
 @dataclass
@@ -60,38 +44,53 @@ class SweepResult:
     def removed(self) -> int:
         return len(self.containers) + len(self.networks) + len(self.volumes)
 
+    def remove(self, kind: str, name: str, remove: Callable[[], object], dry_run: bool) -> None:
+        """Run ``remove`` (not on a dry run) and note it; one already gone counts as removed."""
+        try:
+            if not dry_run:
+                remove()
+        except (ContainerNotFoundError, ResourceNotFoundError):
+            pass  # another sweep got there first
+        except ContainerError as exc:
+            self.errors.append(f"{kind} {name}: {exc}")
+            return
+        {"container": self.containers, "network": self.networks,
+         "volume": self.volumes}[kind].append(name)
+
 
 def sweep(backend: ContainerBackend, *, keep_session: str | None = None,
-          host: str | None = None, dry_run: bool = False,
-          alive: Callable[[int, str], bool] = pid_alive) -> SweepResult:
-    """Remove containers, then networks and volumes, of dead sessions on this host.
+          session: str | None = None, dry_run: bool = False,
+          judge: Judge = owner_state) -> SweepResult:
+    """Remove containers, then networks and volumes, of sessions whose owner is dead.
 
-    ``keep_session`` is never swept (the caller's own). ``dry_run`` only lists.
+    ``keep_session`` is never swept (the caller's own). ``session`` sweeps that session's
+    resources only, whatever its lease says (for owners this host cannot judge).
+    ``dry_run`` only lists. Each owner's lease is probed once; dead owners' lease files
+    in this user's lease directory are deleted.
     """
     result = SweepResult()
-    ours = {LABEL_SESSION: ""}
+    ours = {LABEL_SESSION: session or ""}
+    verdicts: dict[tuple[str, str], bool] = {}
 
     def dead(labels: dict[str, str]) -> bool:
-        return (LABEL_SESSION in labels and labels[LABEL_SESSION] != keep_session
-                and not owner_alive(labels, host, alive))
+        owner = labels.get(LABEL_SESSION)
+        if owner is None or owner == keep_session:
+            return False
+        if session is not None:
+            return owner == session
+        key = (owner, labels.get(LABEL_LEASE, ""))
+        if key not in verdicts:
+            verdicts[key] = judge(labels) == DEAD
+        return verdicts[key]
 
     for info in backend.list_containers(ours):
-        if not dead(info.labels):
-            continue
-        try:
-            if not dry_run:
-                backend.remove(info.id, force=True)
-            result.containers.append(info.name)
-        except ContainerError as exc:
-            result.errors.append(f"container {info.name}: {exc}")
+        if dead(info.labels):
+            result.remove("container", info.name,
+                          lambda i=info: backend.remove(i.id, force=True), dry_run)
     for res in backend.list_resources(ours):
-        if not dead(res.labels):
-            continue
-        try:
-            if not dry_run:
-                (backend.remove_network if res.kind == "network" else backend.remove_volume)(
-                    res.name)
-            (result.networks if res.kind == "network" else result.volumes).append(res.name)
-        except ContainerError as exc:
-            result.errors.append(f"{res.kind} {res.name}: {exc}")
+        if dead(res.labels):
+            remove = backend.remove_network if res.kind == "network" else backend.remove_volume
+            result.remove(res.kind, res.name, lambda r=res, rm=remove: rm(r.name), dry_run)
+    if not dry_run:
+        collect()
     return result

@@ -31,6 +31,16 @@ def sim_state_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["IPFS_ACCEL_SIM_STATE"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lease_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private lease directory (IPFS_ACCEL_LEASE_DIR, inherited by subprocesses), so
+    these tests leave no lease files in the user's."""
+    path = tmp_path_factory.mktemp("leases")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IPFS_ACCEL_LEASE_DIR", str(path))
+        yield path
+
+
 def _docker(config: pytest.Config) -> ContainerBackend:
     from pytest_ipfs_accelerate.containers.backend import EngineUnavailableError
     from pytest_ipfs_accelerate.containers.docker_backend import DockerBackend

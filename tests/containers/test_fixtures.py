@@ -93,7 +93,7 @@ def test_wait_timeout_in_fixture_reports_logs(pytester: pytest.Pytester, sim_env
 
 
 @pytest.mark.parametrize(("strict", "outcome"), [(False, "skipped"), (True, "errors")])
-def test_absent_docker_skips_or_fails_naming_docker_host(
+def test_absent_docker_skips_or_fails_naming_docker_host_and_how_to_start_one(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, strict: bool,
         outcome: str) -> None:
     pytest.importorskip("docker")
@@ -104,7 +104,11 @@ def test_absent_docker_skips_or_fails_naming_docker_host(
     result = pytester.runpytest("--ipfs-accel-containers=docker", *INNER,
                                 "-rs")
     result.assert_outcomes(**{outcome: 1})
-    result.stdout.fnmatch_lines(["*Docker Engine is not available*unix:///nonexistent/docker.sock*"])
+    result.stdout.fnmatch_lines(["*Docker Engine is not available*unix:///nonexistent/docker.sock*"
+                                 "https://docs.docker.com/engine/install/*"
+                                 "sudo systemctl start docker*`docker info`*DOCKER_HOST*"
+                                 "--ipfs-accel-containers=simulated*"])
+    assert ".ci/" not in result.stdout.str()  # a pip user has no checkout's CI scripts
 
 
 def test_backend_choice_precedence_cli_over_env(pytester: pytest.Pytester, sim_env: Path,

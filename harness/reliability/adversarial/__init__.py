@@ -26,7 +26,7 @@ def cases() -> Iterator[tuple[str, Callable[[], str]]]:
         if not info.name.endswith("_cases"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        for name, fn in vars(module).items():
+        for name, fn in list(vars(module).items()):
             if name.startswith("case_") and callable(fn):
                 yield f"{info.name.removesuffix('_cases')}.{name.removeprefix('case_')}", fn
 
