@@ -6,40 +6,17 @@ peak memory under 64 MiB above the baseline (streaming). Size: IPFS_ACCEL_BENCH_
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from harness.ipfs_engine.baseline import MIB, SIZE_MIB, sha256_file
 from pytest_ipfs_accelerate.ipfs.engine.importer import AddedEntry, AddOptions, add_stream
 
-MIB = 1 << 20
-SIZE_MIB = int(os.environ.get("IPFS_ACCEL_BENCH_MIB", "256"))
 GOAL_RATIO = 0.75
 MEMORY_BUDGET = 64 * MIB
-
-
-@pytest.fixture(scope="module")
-def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cid") / f"random-{SIZE_MIB}MiB.bin"
-    with open(path, "wb") as f:
-        for _ in range(SIZE_MIB):
-            f.write(os.urandom(MIB))
-    return path
-
-
-def sha256_file(path: Path) -> str:
-    """The baseline: one sha256 over the file, read like the engine reads it."""
-    h = hashlib.sha256()
-    buf = bytearray(262144)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 def cid_file(path: Path, opts: AddOptions) -> AddedEntry:

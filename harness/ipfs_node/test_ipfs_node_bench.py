@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ipfs_accelerate.ipfs.engine.kubo_release import KUBO_VERSION
 from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
@@ -79,7 +80,7 @@ def test_rpc_version_latency(benchmark: Any, served: tuple[SimulatedNode, KuboRp
         return conn.getresponse().read()
 
     try:
-        assert b"0.29.0" in benchmark(version)  # keep-alive: one TCP connection
+        assert KUBO_VERSION.encode() in benchmark(version)  # keep-alive: one TCP connection
     finally:
         conn.close()
     benchmark.extra_info["simulated"] = True

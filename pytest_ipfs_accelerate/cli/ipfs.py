@@ -13,12 +13,23 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import add_flags
-from pytest_ipfs_accelerate.ipfs.engine.importer import AddError, PutBlock, add_paths
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import display_name
+from pytest_ipfs_accelerate.ipfs.engine.importer import (
+    AddedEntry,
+    AddError,
+    AddOptions,
+    DagBuilder,
+    PutBlock,
+    add_paths,
+    check_wrapper,
+)
 
 #: The add flags ``verify`` takes: those that shape the DAG, and ``-r`` as ``add`` has it.
 VERIFY_FLAGS = tuple(flag.name for flag in add_flags.ADD_FLAGS
@@ -67,10 +78,15 @@ def register(subparsers: Any) -> None:
                         help="Allow a non-loopback listen address (no authentication!).")
     daemon.set_defaults(func=daemon_handler)
 
+    sweep = sub.add_parser("sweep", help="Stop the Kubo daemons, and delete the repos, that "
+                           "crashed test sessions left behind.")
+    sweep.set_defaults(func=sweep_handler)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``ipfs add``'s arguments: PATH... and every add flag, with Kubo's names."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Files or directories to add.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="Files or directories to add (none: read stdin).")
     add_flags.add_arguments(parser)
 
 
@@ -98,31 +114,121 @@ def _open_backend(args: argparse.Namespace) -> Any:
     return SimulatedNode(args.repo)
 
 
-def _add_local(args: argparse.Namespace, put_block: PutBlock | None) -> list[tuple[str, str]]:
-    """Import ``args.paths`` with the engine: ``(name, cid)`` in ``ipfs add`` order."""
+def _add_local(args: argparse.Namespace,
+               put_block: PutBlock | None) -> list[tuple[str, str, bool]]:
+    """Import ``args.paths`` (or stdin) with the engine: ``(name, cid)`` in ``ipfs add``
+    order. A failure after some entries were added carries their lines (``.entries``),
+    which Kubo prints before its error."""
+    add_flags.check_refused(vars(args))
     opts = add_flags.add_options(vars(args))
-    entries = add_paths(args.paths, opts, None if args.only_hash else put_block,
-                        recursive=args.recursive)
-    if not entries:
-        raise AddError("nothing was added")
-    return [(e.name, str(e.cid)) for e in entries]
-
-
-def _print_added(args: argparse.Namespace, entries: list[tuple[str, str]], out: TextIO) -> None:
-    """``added <cid> <name>`` lines; only CIDs with -q; only the root's with -Q."""
-    if args.quieter:
-        out.write(f"{entries[-1][1]}\n")
-    elif args.quiet:
-        out.writelines(f"{cid}\n" for _, cid in entries)
+    put = None if args.only_hash else put_block
+    if args.paths:
+        try:
+            entries = add_paths(args.paths, opts, put, recursive=args.recursive)
+        except AddError as exc:
+            exc.entries = [(e.name, str(e.cid), e.is_dir) for e in getattr(exc, "entries", [])]
+            raise
     else:
-        out.writelines(f"added {cid} {name}\n" for name, cid in entries)
+        entries = _add_stdin(opts, put, args.stdin_name or "")
+    if not entries:
+        raise AddError("expected a file argument")
+    return [(e.name, str(e.cid), e.is_dir) for e in entries]
+
+
+def _add_stdin(opts: AddOptions, put: PutBlock | None, name: str) -> list[AddedEntry]:
+    """``ipfs add`` with no path: the file is stdin, named ``--stdin-name`` (else its CID)."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise AddError("argument \"path\" is required: name a file, or pipe data to stdin")
+    builder = DagBuilder(opts, put)
+    child = builder.file(sys.stdin.buffer)  # type: ignore[arg-type]
+    entry = AddedEntry(name or str(child.cid), child.cid, child.tsize)
+    if not opts.wrap_with_directory:
+        check_wrapper(builder, entry)
+        return [entry]
+    cid, tsize = builder.directory([(entry.name, child.cid, child.tsize)])
+    return [entry, AddedEntry("", cid, tsize, is_dir=True)]
+
+
+def go_escape(name: str) -> str:
+    """Kubo's EscNonPrint: a name as ``strconv.Quote`` writes it, without the quotes (and
+    bytes that are not UTF-8 first turned into U+FFFD, as its JSON transport does)."""
+    text = display_name(name)
+    if "\\" not in text and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+               "\t": "\\t", "\v": "\\v"}
+
+
+def cid_formatter(args: argparse.Namespace) -> Callable[[str], str]:
+    """How ``--cid-base`` and ``--upgrade-cidv0-in-output`` print a CID (Kubo's cidenc)."""
+    base = getattr(args, "cid_base", None)
+    upgrade = bool(getattr(args, "upgrade_cidv0_in_output", False))
+    if base:
+        from pytest_ipfs_accelerate.ipfs.engine import multibase
+
+        name = multibase.BASES.get(base, base)
+        if name not in multibase.BASES.values():
+            raise IpfsCliError(f"unsupported multibase encoding: {base}")
+        upgrade = upgrade or name != "base58btc"
+    else:
+        name = "base32"
+    if not base and not upgrade:
+        return lambda text: text
+
+    def encode(text: str) -> str:
+        cid = CID.decode(text)
+        if cid.version == 0 and upgrade:
+            cid = cid.to_v1()
+        return cid.encode(name) if cid.version == 1 else str(cid)
+    return encode
+
+
+def _print_added(args: argparse.Namespace, entries: list[tuple[str, str, bool]],
+                 out: TextIO) -> None:
+    """``added <cid> <name>`` lines; only CIDs with -q; only the root's with -Q. Kubo's
+    --silent silences files and symlinks only: directory lines still print."""
+    if args.silent:
+        entries = [e for e in entries if e[2]]
+    if not entries:
+        return
+    fmt = cid_formatter(args)
+    if args.quieter:
+        out.write(f"{fmt(entries[-1][1])}\n")
+    elif args.quiet:
+        out.writelines(f"{fmt(cid)}\n" for _, cid, _ in entries)
+    else:
+        out.writelines(f"added {fmt(cid)} {go_escape(name)}\n" for name, cid, _ in entries)
 
 
 def add_command(args: argparse.Namespace, put_block: PutBlock | None = None,
                 out: TextIO | None = None) -> int:
     """Run ``ipfs add`` over the engine and print its lines. Without ``put_block`` (a repo
     or node to store into) blocks are only hashed, which is what -n asks for."""
-    _print_added(args, _add_local(args, put_block), out or sys.stdout)
+    cid_formatter(args)  # a bad --cid-base fails before any work, as in Kubo
+    try:
+        entries = _add_local(args, put_block)
+    except AddError as exc:
+        if not args.quieter:  # -Q prints the root only, and there is none
+            _print_added(args, getattr(exc, "entries", []), out or sys.stdout)
+        raise
+    _print_added(args, entries, out or sys.stdout)
     return 0
 
 
@@ -131,6 +237,7 @@ def add_handler(args: argparse.Namespace) -> int:
     pin); with --api upload to a running daemon."""
     if not args.repo and not args.api:
         return add_command(args)
+    cid_formatter(args)
     pin = args.pin and not args.only_hash
     if args.api:
         entries = _add_over_api(args, pin)
@@ -140,13 +247,13 @@ def add_handler(args: argparse.Namespace) -> int:
         if pin:  # the -w wrapper, or else every top-level root (a name without "/")
             roots = entries[-1:] if args.wrap_with_directory else [
                 e for e in entries if "/" not in e[0]]
-            for _, cid in roots:
+            for _, cid, _ in roots:
                 node.pins.add(cid, recursive=True)
     _print_added(args, entries, sys.stdout)
     return 0
 
 
-def _add_over_api(args: argparse.Namespace, pin: bool) -> list[tuple[str, str]]:
+def _add_over_api(args: argparse.Namespace, pin: bool) -> list[tuple[str, str, bool]]:
     from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import upload_parts
 
     backend = _open_backend(args)
@@ -158,12 +265,13 @@ def _add_over_api(args: argparse.Namespace, pin: bool) -> list[tuple[str, str]]:
         if path.is_dir() and not args.recursive:
             raise IpfsCliError(f"{raw!r} is a directory: use -r to add it recursively")
         parts += list(upload_parts(path, path.resolve().name, args.hidden))
-    # --hidden chose the parts above; the rest travels as query arguments.
+    # The walk's own flags chose the parts above; the rest travels as query arguments.
+    walk = {"hidden", "ignore", "ignore_rules_path", "dereference_args", "dereference_symlinks"}
     options = {k: v for k, v in _dag_values(args).items()
-               if k != "hidden" and v not in (None, False)}
+               if k not in walk and v not in (None, False)}
     if args.only_hash:
         options["only_hash"] = True
-    return [(a.name, a.cid) for a in backend.add_parts(parts, pin, options)]
+    return [(a.name, a.cid, False) for a in backend.add_parts(parts, pin, options)]
 
 
 def cat_handler(args: argparse.Namespace) -> int:
@@ -248,3 +356,17 @@ def daemon_handler(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def sweep_handler(args: argparse.Namespace) -> int:
+    """What the next Kubo session would sweep: run directories whose owner has died."""
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_rundir import run_root, sweep
+
+    result = sweep()
+    for path in result.removed:
+        print(f"removed {path}")
+    for error in result.errors:
+        print(f"could not sweep: {error}", file=sys.stderr)
+    print(f"{len(result.removed)} run director{'y' if len(result.removed) == 1 else 'ies'} "
+          f"removed, {len(result.stopped)} daemon(s) stopped under {run_root()}")
+    return 1 if result.errors else 0

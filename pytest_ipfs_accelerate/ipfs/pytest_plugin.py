@@ -27,6 +27,8 @@ BIN_ENV = "IPFS_ACCEL_IPFS_BIN"
 #: Every backend a test can be parametrized over.
 ALL_BACKENDS = ("simulated", "simulated-rpc", "kubo")
 _KUBO: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+#: What this session's sweep of orphaned Kubo daemons did (it runs before the first spawn).
+_SWEPT: pytest.StashKey[Any] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,8 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="IPFS backend of the ipfs_node/ipfs_client fixtures: auto (kubo when `ipfs` is "
              "on PATH or an API address is set, else simulated), simulated, simulated-rpc "
              "(the simulated node through its own Kubo RPC server), kubo, all (every node "
-             "test once per backend; an absent kubo skips), or the address of "
-             f"a running daemon (/ip4/127.0.0.1/tcp/5001, http://...). Env {BACKEND_ENV}; "
+             "test once per backend), or the address of "
+             f"a running daemon (/ip4/127.0.0.1/tcp/5001, http://...). An absent Kubo "
+             f"skips its tests, or fails them in strict mode (CI=true). Env {BACKEND_ENV}; "
              "config [ipfs] backend. Default: auto.")
     group.addoption(
         "--ipfs-accel-ipfs-api", dest="ipfs_accel_ipfs_api", default=None, metavar="ADDR",
@@ -54,7 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "ipfs_backends(*names): run the test once per IPFS backend "
-        "(simulated, simulated-rpc, kubo; none given: all); an absent real backend skips.")
+        "(simulated, simulated-rpc, kubo; none given: all); an absent real backend skips, "
+        "or fails in strict mode (CI=true).")
     config.addinivalue_line(
         "markers", "ipfs_faults(**settings): fault injection for the simulated ipfs_node "
         "(seed, latency_s, jitter_s, bandwidth_bps, error_rate, offline, ops).")
@@ -116,16 +120,6 @@ def configured_backend(config: pytest.Config) -> tuple[str, str]:
     return "simulated", "auto: no ipfs binary on PATH"
 
 
-def _explicit_kubo(config: pytest.Config) -> bool:
-    """Whether the user asked for kubo (so its absence fails in strict mode)."""
-    raw = config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV, "")
-    if not raw:
-        from pytest_ipfs_accelerate.config import settings_for
-
-        raw = settings_for(config).get("ipfs.backend")
-    return str(raw).strip() == "kubo" or str(raw).startswith(("/", "http"))
-
-
 def pytest_report_header(config: pytest.Config) -> str | None:
     try:
         backend, why = configured_backend(config)
@@ -160,52 +154,68 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 # -- backends ---------------------------------------------------------------------------
 
-def _kubo_backend(config: pytest.Config, explicit: bool) -> Any:
-    """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session."""
+def _unavailable(config: pytest.Config, what: str, why: str) -> Any:
+    """Skip, or in strict mode (CI) fail: a test that asked for Kubo never passes without it."""
+    from pytest_ipfs_accelerate.strict import missing_backend
+
+    missing_backend(config, what, why)
+
+
+def _spawn_kubo(config: pytest.Config, offline: bool) -> Any:
+    """A new daemon from the configured binary; orphans of crashed sessions swept first.
+
+    ``offline``: no swarm, so a missing block fails at once instead of being searched for
+    (the session's shared node); the factory's nodes are online, to peer with each other.
+    """
+    from pytest_ipfs_accelerate.config import settings_for
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
+    from pytest_ipfs_accelerate.ipfs.rpc.kubo_rundir import sweep
+
+    if _SWEPT not in config.stash:
+        config.stash[_SWEPT] = sweep()
+    timeout = float(settings_for(config).get("ipfs.start_timeout_s"))
+    return KuboDaemon(_kubo_binary(config), start_timeout=timeout, offline=offline).start()
+
+
+def _kubo_backend(config: pytest.Config, dedicated: bool = False) -> Any:
+    """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session
+    (``dedicated``: a daemon of its own, stopped with the backend)."""
     from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
     from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend, wait_for_api
-    from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
-    from pytest_ipfs_accelerate.strict import is_strict, missing_backend
 
     raw = config.getoption("ipfs_accel_ipfs", default=None) or os.environ.get(BACKEND_ENV, "")
     addr = raw if str(raw).startswith(("/", "http")) else _api_setting(config)
-
-    def unavailable(why: str, fix: str) -> Any:
-        if explicit and is_strict(config):
-            missing_backend(config, why, fix)
-        pytest.skip(f"{why} is not available: {fix}")
-
     cache: dict[str, Any] = config.stash[_KUBO]  # daemons, and failures (str), per session
-    if addr:
+    if addr and not dedicated:
         if isinstance(cache.get(addr), str):
-            return unavailable(f"Kubo RPC API at {addr}", cache[addr])
+            return _unavailable(config, f"Kubo RPC API at {addr}", cache[addr])
         try:
             return wait_for_api(addr, timeout=5.0)
         except IpfsNodeError as exc:
             cache[addr] = f"start the daemon ({exc})"
-            return unavailable(f"Kubo RPC API at {addr}", cache[addr])
+            return _unavailable(config, f"Kubo RPC API at {addr}", cache[addr])
     binary = _kubo_binary(config)
-    if binary not in cache:
-        from pytest_ipfs_accelerate.config import settings_for
-
-        timeout = float(settings_for(config).get("ipfs.start_timeout_s"))
+    if isinstance(cache.get(binary), str):
+        return _unavailable(config, f"Kubo ({binary})", cache[binary])
+    if dedicated or binary not in cache:
         try:
-            cache[binary] = KuboDaemon(binary, start_timeout=timeout).start()
+            daemon = _spawn_kubo(config, offline=not dedicated)
         except IpfsNodeError as exc:
             cache[binary] = str(exc)  # one failed start per session, not one per test
-    daemon = cache[binary]
-    if isinstance(daemon, str):
-        return unavailable(f"Kubo ({binary})", daemon)
-    return KuboRpcBackend(daemon.api_addr or "")
+            return _unavailable(config, f"Kubo ({binary})", cache[binary])
+        if dedicated:
+            return KuboRpcBackend(daemon.api_addr or "", daemon=daemon)
+        cache[binary] = daemon
+    return KuboRpcBackend(cache[binary].api_addr or "")
 
 
 class _NodeSet:
     """What one test's node fixtures share: the node, its RPC server, its client."""
 
-    def __init__(self, request: pytest.FixtureRequest, backend: str) -> None:
-        callspec = getattr(request.node, "callspec", None)
-        #: Parametrized by the ipfs_backends marker: kubo there is optional, never strict.
-        self.from_marker = callspec is not None and "ipfs_backend" in callspec.params
+    def __init__(self, request: pytest.FixtureRequest, backend: str,
+                 dedicated: bool = False) -> None:
+        #: A node of its own (the factory's): a real one is a daemon of its own.
+        self.dedicated = dedicated
         self.request = request
         self.config = request.config
         self.backend = backend
@@ -247,8 +257,9 @@ class _NodeSet:
             return RecordingNode(client, self.config, "simulated-rpc")
         if faults is not None:
             pytest.skip("ipfs_faults applies to simulated nodes only; this test runs on kubo")
-        explicit = not self.from_marker and _explicit_kubo(self.config)
-        return RecordingNode(_kubo_backend(self.config, explicit), self.config, "kubo")
+        backend = _kubo_backend(self.config, self.dedicated)
+        self._closers.append(backend.close)
+        return RecordingNode(backend, self.config, "kubo")
 
     def api_addr(self) -> str:
         assert self.node is not None
@@ -314,8 +325,9 @@ def ipfs_node(request: pytest.FixtureRequest, _ipfs_nodeset: _NodeSet) -> Record
     ``add_bytes``, ``add_path``, ``cat``, ``get``, ``ls``, ``stat``, ``pin_*``, ``block_*``,
     ``dag_get``/``dag_put``, ``repo_stat``, ``gc``, ``id``, ``version``; CIDs are strings.
     Simulated: a fresh in-memory node per test (``@pytest.mark.ipfs_faults(...)`` injects
-    faults). Kubo: a daemon spawned once per session (disposable repo, offline, random
-    ports) or the running daemon you named. Every call is recorded in the results DB.
+    faults). Kubo: a daemon spawned once per session (disposable repo, test profile,
+    loopback only, free ports) or the running daemon you named. Every call is recorded in
+    the results DB.
     """
     node = _ipfs_nodeset.make(_faults_from_marker(request))
     _ipfs_nodeset.node = node
@@ -377,12 +389,14 @@ def ipfs_node_factory(request: pytest.FixtureRequest,
     """Factory of extra nodes: ``ipfs_node_factory(faults=FaultConfig(...), backend=None)``.
 
     Nodes use this test's backend unless ``backend`` names another; all are closed at
-    teardown. Simulated nodes from one factory are not connected (see ``ipfs_swarm``).
+    teardown. Each kubo node is a daemon of its own (loopback only). Nodes start
+    unconnected: ``a.connect(b)`` connects two of the same backend (kubo: ``swarm
+    connect``), after which each fetches the other's blocks (bitswap).
     """
     sets: list[_NodeSet] = []
 
     def make(faults: Any = None, backend: str | None = None) -> RecordingNode:
-        nodeset = _NodeSet(request, backend or ipfs_backend)
+        nodeset = _NodeSet(request, backend or ipfs_backend, dedicated=True)
         sets.append(nodeset)
         return nodeset.make(faults)
 

@@ -115,8 +115,10 @@ def test_cid_for_block_and_verify() -> None:
 
 
 def test_multihash_errors() -> None:
-    with pytest.raises(multihash.MultihashError, match="unknown hash function 'md5'"):
+    with pytest.raises(multihash.MultihashError, match="potentially insecure hash functions"):
         multihash.digest(b"", "md5")
+    with pytest.raises(multihash.MultihashError, match="identity digest got 129 bytes"):
+        multihash.digest(b"x" * 129, "identity")
     with pytest.raises(multihash.MultihashError, match="unsupported hash function"):
         multihash.verify(b"\x99\x01\x01\x00", b"")
     with pytest.raises(multihash.MultihashError, match="sha2-256 digests are 32 bytes"):

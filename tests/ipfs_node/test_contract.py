@@ -106,7 +106,7 @@ def test_pins_recursive_direct_indirect(ipfs_node, tmp_path):
     assert ipfs_node.pin_add(root) == [root]
     assert ipfs_node.pin_ls("recursive")[root] == "recursive"
     assert ipfs_node.pin_ls("indirect")[child] == "indirect"
-    assert ipfs_node.pin_ls("all", [child]) == {child: "indirect"}
+    assert ipfs_node.pin_ls("all", [child]) == {child: f"indirect through {root}"}
     direct = ipfs_node.add_bytes(b"direct pin\n", name="x", pin=False).cid
     ipfs_node.pin_add(direct, recursive=False)
     assert ipfs_node.pin_ls("direct") == {direct: "direct"}
@@ -192,3 +192,19 @@ def test_dag_export_import_roundtrip(ipfs_node, tmp_path):
     assert ipfs_node.dag_import(io.BytesIO(car)) == [root]
     assert ipfs_node.cat(f"{root}/a") == b"a" * 300_000
     assert ipfs_node.pin_ls("recursive")[root] == "recursive"
+
+
+def test_two_nodes_fetch_each_others_blocks(ipfs_node_factory):
+    """Several nodes: on kubo, two daemons of their own peering over bitswap."""
+    import os
+
+    one, two = ipfs_node_factory(), ipfs_node_factory()
+    assert one.id()["ID"] != two.id()["ID"]
+    data = os.urandom(600_000)  # three chunks under a root node
+    root = one.add_bytes(data, name="big").cid
+    one.connect(two)
+    assert two.id()["ID"] in {peer["Peer"] for peer in one.swarm_peers()}
+    assert two.cat(root) == data
+    back = two.add_bytes(b"from the second node\n", name="b").cid
+    assert one.cat(back) == b"from the second node\n"
+    assert two.pin_add(root) == [root]  # every block is now local to the second node

@@ -22,8 +22,11 @@ def clean_env(monkeypatch):
             monkeypatch.setenv(key, f"{bindir}:{value}")
 
 
-def test_marker_runs_each_backend_and_kubo_skips_even_in_ci(pytester, clean_env, monkeypatch):
-    monkeypatch.setenv("CI", "true")
+@pytest.mark.parametrize("ci", [False, True], ids=["local", "ci"])
+def test_marker_runs_each_backend_and_absent_kubo_skips_or_fails_in_ci(pytester, clean_env,
+                                                                      monkeypatch, ci):
+    if ci:
+        monkeypatch.setenv("CI", "true")
     pytester.makepyfile("""
         import pytest
 
@@ -32,10 +35,11 @@ def test_marker_runs_each_backend_and_kubo_skips_even_in_ci(pytester, clean_env,
             assert ipfs_node.cat(ipfs_node.add_bytes(b"x").cid) == b"x"
     """)
     result = pytester.runpytest("-v", "-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=2, skipped=1)
+    result.assert_outcomes(passed=2, **({"errors": 1} if ci else {"skipped": 1}))
     result.stdout.fnmatch_lines(["*test_each?simulated? PASSED*",
                                  "*test_each?simulated-rpc? PASSED*",
-                                 "*test_each?kubo? SKIPPED*", "*ipfs*not found on PATH*"])
+                                 f"*test_each?kubo? {'ERROR' if ci else 'SKIPPED'}*",
+                                 "*ipfs*not found on PATH*"])
 
 
 def test_all_option_runs_every_node_test_per_backend(pytester, clean_env):

@@ -111,7 +111,8 @@ def read_car(f: BinaryIO) -> tuple[list[CID], Iterator[tuple[CID, bytes]]]:
 def walk_dag(root: CID, get_block: Callable[[CID], bytes]) -> Iterator[tuple[CID, bytes]]:
     """Every block under ``root``, depth first, each once (the order ``ipfs dag export`` uses).
 
-    Identity CIDs are skipped; only dag-pb links are followed.
+    Identity CIDs are written too (their block is the digest), as Kubo writes them; only
+    dag-pb links are followed. The walk keeps its own stack, however deep the DAG.
     """
     seen: set[CID] = set()
     stack = [root]
@@ -120,9 +121,7 @@ def walk_dag(root: CID, get_block: Callable[[CID], bytes]) -> Iterator[tuple[CID
         if cid in seen:
             continue
         seen.add(cid)
-        if cid.is_identity:
-            continue
-        data = get_block(cid)
+        data = cid.digest if cid.is_identity else get_block(cid)
         yield cid, data
         if cid.codec == DAG_PB:
             try:

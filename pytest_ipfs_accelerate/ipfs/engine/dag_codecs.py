@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, DAG_PB, RAW, InvalidCIDError
-from pytest_ipfs_accelerate.ipfs.engine.dagcbor import decode_dag_cbor, encode_dag_cbor
+from pytest_ipfs_accelerate.ipfs.engine.dagcbor import MAX_DEPTH, decode_dag_cbor, encode_dag_cbor
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, decode_node, encode_node
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, UnsupportedError
 
@@ -33,8 +33,27 @@ def _unb64(text: str) -> bytes:
         raise BadRequestError(f"invalid base64 bytes {text[:40]!r} in dag-json") from None
 
 
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse values nested deeper than ``limit`` (measured without recursion), so that
+    the codecs' recursion is bounded by this limit, never by the input alone."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            raise BadRequestError(f"dag value nested deeper than {limit} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
 def to_ipld(value: Any) -> Any:
     """dag-json value -> Python IPLD data model (links as CID, bytes as bytes)."""
+    check_depth(value)
+    return _to_ipld(value)
+
+
+def _to_ipld(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"/"}:
             inner = value["/"]
@@ -45,9 +64,9 @@ def to_ipld(value: Any) -> Any:
                     raise BadRequestError(f"invalid link in dag-json: {exc}") from None
             if isinstance(inner, dict) and set(inner) == {"bytes"}:
                 return _unb64(inner["bytes"])
-        return {str(k): to_ipld(v) for k, v in value.items()}
+        return {str(k): _to_ipld(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [to_ipld(v) for v in value]
+        return [_to_ipld(v) for v in value]
     return value
 
 

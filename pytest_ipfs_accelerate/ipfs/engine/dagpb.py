@@ -37,9 +37,25 @@ class PBNode:
     data: bytes | None = None
 
 
+def name_bytes(name: str) -> bytes:
+    """A link name's bytes: UTF-8, and any bytes that are not UTF-8 kept as they were
+    (a file name read with ``surrogateescape``, as ``os.listdir`` gives it)."""
+    try:
+        return name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise DagPBError(f"link name {name!r} holds a lone surrogate at {exc.start}: it has "
+                         "no byte form; use a UTF-8 name") from None
+
+
+def display_name(name: str) -> str:
+    """A name for JSON and terminals: bytes that are not UTF-8 become U+FFFD, as Go's
+    JSON encoder writes them."""
+    return name_bytes(name).decode("utf-8", "replace")
+
+
 def encode_link(link: PBLink) -> bytes:
     """One PBLink message (Hash, Name, Tsize)."""
-    name = link.name.encode("utf-8")
+    name = name_bytes(link.name)
     return (protowire.bytes_field(1, link.cid.to_bytes())
             + protowire.bytes_field(2, name)
             + protowire.varint_field(3, link.tsize))
@@ -56,7 +72,7 @@ def encode_links(links: Iterable[PBLink]) -> bytes:
 
 def sort_links(links: list[PBLink]) -> list[PBLink]:
     """Links sorted by name bytes, stable (as go-merkledag does before encoding)."""
-    return sorted(links, key=lambda link: link.name.encode("utf-8"))
+    return sorted(links, key=lambda link: name_bytes(link.name))
 
 
 def encode_node(node: PBNode) -> bytes:
@@ -83,10 +99,7 @@ def _decode_link(raw: bytes, index: int) -> PBLink:
         elif num == 2 and wire == protowire.LEN:
             if name is not None or tsize is not None:
                 raise DagPBError(f"malformed {what}: duplicate or misplaced Name")
-            try:
-                name = value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise DagPBError(f"malformed {what}: Name is not UTF-8")
+            name = value.decode("utf-8", "surrogateescape")  # Kubo keeps any bytes
         elif num == 3 and wire == protowire.VARINT:
             if tsize is not None:
                 raise DagPBError(f"malformed {what}: duplicate Tsize")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_ipfs_accelerate.ipfs.engine import unixfs
+from pytest_ipfs_accelerate.ipfs.engine import safe_paths, unixfs
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, DAG_PB, RAW, InvalidCIDError
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, decode_node
 from pytest_ipfs_accelerate.ipfs.engine.errors import (
@@ -101,15 +101,22 @@ def dir_entries(get_block: GetBlock, cid: CID) -> list[DirEntry]:
 
 def _walk_shard(get_block: GetBlock, node: PBNode, fsdata: unixfs.UnixFSData,
                 out: list[DirEntry]) -> None:
-    width = len(f"{(fsdata.fanout or 256) - 1:X}")
-    for link in node.links:
-        if len(link.name) == width:  # a sub-shard
-            _, child, child_data = load(get_block, link.cid)
-            if child is None or child_data is None:
-                raise IpfsNodeError(f"HAMT sub-shard {link.cid} is not a dag-pb shard")
-            _walk_shard(get_block, child, child_data, out)
-        else:
-            out.append(DirEntry(link.name[width:], link.cid, link.tsize))
+    """The entries of a HAMT shard and its sub-shards (an explicit stack: a hostile DAG
+    may nest shards as deep as it likes)."""
+    stack = [(node, fsdata)]
+    while stack:
+        shard, data = stack.pop()
+        width = len(f"{(data.fanout or 256) - 1:X}")
+        subs = []
+        for link in shard.links:
+            if len(link.name) == width:  # a sub-shard
+                _, child, child_data = load(get_block, link.cid)
+                if child is None or child_data is None:
+                    raise IpfsNodeError(f"HAMT sub-shard {link.cid} is not a dag-pb shard")
+                subs.append((child, child_data))
+            else:
+                out.append(DirEntry(link.name[width:], link.cid, link.tsize))
+        stack.extend(reversed(subs))
 
 
 def resolve(get_block: GetBlock, path: str) -> CID:
@@ -164,38 +171,45 @@ def iter_file(get_block: GetBlock, cid: CID, offset: int = 0,
 
 def _iter_node(get_block: GetBlock, cid: CID, start: int, end: int | None,
                top: bool = False) -> Iterator[bytes]:
-    if end is not None and end <= start:
-        return
-    data, node, fsdata = load(get_block, cid)
-    if node is None:
-        if top and cid.codec != RAW:
-            raise UnsupportedError(f"{cid} is {cid.codec_name}, not a UnixFS file")
-        yield data[start:end]
-        return
-    if fsdata is None:
-        raise BadRequestError(f"{cid} is a dag-pb node without UnixFS data, not a file")
-    if fsdata.type in (unixfs.DIRECTORY, unixfs.HAMT_SHARD):
-        raise BadRequestError(f"this dag node is a directory: {cid}")
-    if fsdata.type == unixfs.SYMLINK:
-        raise BadRequestError(f"{cid} is a symlink, not a file")
-    if fsdata.type not in (unixfs.FILE, unixfs.RAW):
-        raise UnsupportedError(f"{cid} is a UnixFS {fsdata.type_name} node, not a file")
-    pos = 0
-    own = fsdata.data or b""
-    if own:
-        if pos + len(own) > start and (end is None or pos < end):
-            yield own[max(0, start - pos):None if end is None else end - pos]
-        pos += len(own)
-    if len(fsdata.blocksizes) != len(node.links):
-        raise IpfsNodeError(f"UnixFS node {cid} has {len(node.links)} links but "
-                            f"{len(fsdata.blocksizes)} blocksizes")
-    for link, size in zip(node.links, fsdata.blocksizes, strict=True):
-        if end is not None and pos >= end:
-            return
-        if pos + size > start:
-            yield from _iter_node(get_block, link.cid, max(0, start - pos),
-                                  None if end is None else end - pos)
-        pos += size
+    """The bytes ``[start, end)`` of the file under ``cid``, depth first with an explicit
+    stack: a DAG of any depth streams without recursion."""
+    stack: list[tuple[CID, int, int | None, bool]] = [(cid, start, end, top)]
+    while stack:
+        cid, start, end, top = stack.pop()
+        if end is not None and end <= start:
+            continue
+        data, node, fsdata = load(get_block, cid)
+        if node is None:
+            if top and cid.codec != RAW:
+                raise UnsupportedError(f"{cid} is {cid.codec_name}, not a UnixFS file")
+            yield data[start:end]
+            continue
+        if fsdata is None:
+            raise BadRequestError(f"{cid} is a dag-pb node without UnixFS data, not a file")
+        if fsdata.type in (unixfs.DIRECTORY, unixfs.HAMT_SHARD):
+            raise BadRequestError(f"this dag node is a directory: {cid}")
+        if fsdata.type == unixfs.SYMLINK:
+            raise BadRequestError(f"{cid} is a symlink, not a file")
+        if fsdata.type not in (unixfs.FILE, unixfs.RAW):
+            raise UnsupportedError(f"{cid} is a UnixFS {fsdata.type_name} node, not a file")
+        pos = 0
+        own = fsdata.data or b""
+        if own:
+            if pos + len(own) > start and (end is None or pos < end):
+                yield own[max(0, start - pos):None if end is None else end - pos]
+            pos += len(own)
+        if len(fsdata.blocksizes) != len(node.links):
+            raise IpfsNodeError(f"UnixFS node {cid} has {len(node.links)} links but "
+                                f"{len(fsdata.blocksizes)} blocksizes")
+        children = []
+        for link, size in zip(node.links, fsdata.blocksizes, strict=True):
+            if end is not None and pos >= end:
+                break
+            if pos + size > start:
+                children.append((link.cid, max(0, start - pos),
+                                 None if end is None else end - pos, False))
+            pos += size
+        stack.extend(reversed(children))
 
 
 def read_file(get_block: GetBlock, cid: CID, offset: int = 0, length: int | None = None) -> bytes:
@@ -222,28 +236,31 @@ def export_to_dir(get_block: GetBlock, cid: CID, target: str | os.PathLike[str],
     return dest
 
 
-def _inside(path: Path, root: Path) -> None:
-    real = path.parent.resolve()
-    if real != root and root not in real.parents:
-        raise UnsafePathError(f"refusing to write {path}: it resolves outside {root}")
-    if path.is_symlink():
-        raise UnsafePathError(f"refusing to write through existing symlink {path}")
-
-
 def _export(get_block: GetBlock, cid: CID, dest: Path, root: Path) -> None:
-    _inside(dest, root)
-    info = stat(get_block, cid)
-    if info.type == "directory":
-        dest.mkdir(exist_ok=True)
-        for entry in dir_entries(get_block, cid):
-            _export(get_block, entry.cid, dest / safe_name(entry.name, cid), root)
-    elif info.type == "symlink":
-        _, _, fsdata = load(get_block, cid)
-        os.symlink((fsdata.data or b"").decode("utf-8", "replace"), dest)  # type: ignore[union-attr]
-    else:
-        with open(dest, "wb") as fh:
-            for chunk in iter_file(get_block, cid):
-                fh.write(chunk)
+    """Write the DAG under ``cid`` at ``dest`` with the ``data`` filter's rules
+    (:mod:`.safe_paths`), walking with an explicit stack (any depth)."""
+    stack = [(cid, dest)]
+    while stack:
+        cid, dest = stack.pop()
+        safe_paths.destination(root, list(dest.relative_to(root).parts), str(dest))
+        if dest.is_symlink():
+            raise UnsafePathError(f"refusing to write through existing symlink {dest}")
+        info = stat(get_block, cid)
+        if info.type == "directory":
+            dest.mkdir(exist_ok=True)
+            entries = dir_entries(get_block, cid)
+            stack.extend((entry.cid, dest / safe_name(entry.name, cid))
+                         for entry in reversed(entries))
+        elif info.type == "symlink":
+            _, _, fsdata = load(get_block, cid)
+            target = os.fsdecode((fsdata.data if fsdata else None) or b"")
+            safe_paths.check_symlink(root, dest, target, str(dest.relative_to(root)))
+            os.symlink(target, dest)
+        else:
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with open(fd, "wb") as fh:
+                for chunk in iter_file(get_block, cid):
+                    fh.write(chunk)
 
 
 def tar_stream(get_block: GetBlock, cid: CID, name: str | None = None) -> Iterator[bytes]:
@@ -281,7 +298,12 @@ def tar_stream(get_block: GetBlock, cid: CID, name: str | None = None) -> Iterat
 
 
 def _tar_items(get_block: GetBlock, cid: CID, name: str) -> Iterator[tuple[str, CID]]:
-    yield name, cid
-    if stat(get_block, cid).type == "directory":
-        for entry in dir_entries(get_block, cid):
-            yield from _tar_items(get_block, entry.cid, f"{name}/{safe_name(entry.name, cid)}")
+    """(member name, cid) of everything under ``cid``, parents first (explicit stack)."""
+    stack = [(name, cid)]
+    while stack:
+        name, cid = stack.pop()
+        yield name, cid
+        if stat(get_block, cid).type == "directory":
+            entries = dir_entries(get_block, cid)
+            stack.extend((f"{name}/{safe_name(entry.name, cid)}", entry.cid)
+                         for entry in reversed(entries))

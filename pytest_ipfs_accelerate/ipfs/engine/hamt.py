@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import unixfs
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID
-from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node, name_bytes
 
 DEFAULT_FANOUT = 256
 DEFAULT_THRESHOLD = 262144
@@ -86,15 +86,26 @@ def murmur3_x64_64(data: bytes) -> bytes:
     return murmur3_x64_128(data)[0].to_bytes(8, "big")
 
 
+def valid_fanout(width: int) -> bool:
+    """boxo's validShardWidth: a positive power of two and a multiple of 8."""
+    return width > 0 and width & (width - 1) == 0 and width % 8 == 0
+
+
 def estimated_link_size(name: str, cid: CID) -> int:
     """boxo's estimate of one link's share of a basic directory block."""
-    return len(name.encode("utf-8")) + cid.byte_len()
+    return len(name_bytes(name)) + cid.byte_len()
 
 
-def needs_sharding(entries: Sequence[tuple[str, CID, int]], threshold: int = DEFAULT_THRESHOLD) -> bool:
-    """Whether a directory with these ``(name, cid, tsize)`` entries is built as a HAMT."""
+def needs_sharding(entries: Sequence[tuple[str, CID, int]], threshold: int = DEFAULT_THRESHOLD,
+                   max_links: int = 0) -> bool:
+    """Whether a directory with these ``(name, cid, tsize)`` entries is built as a HAMT:
+    its estimate is *greater than* ``threshold`` (boxo as Kubo 0.43.1 ships it: a
+    directory exactly at the threshold stays basic), or it has more than ``max_links``
+    links (0: no limit). A threshold of 0 disables both, as in boxo."""
     if threshold <= 0:
         return False
+    if max_links and len(entries) > max_links:
+        return True
     return sum(estimated_link_size(name, cid) for name, cid, _ in entries) > threshold
 
 
@@ -102,17 +113,20 @@ MakeNode = Callable[[bytes], tuple[CID, int]]
 
 
 def build_shard(entries: Sequence[tuple[str, CID, int]], make_node: MakeNode,
-                fanout: int = DEFAULT_FANOUT) -> tuple[CID, int]:
+                fanout: int = DEFAULT_FANOUT,
+                root_meta: tuple[int, tuple[int, int | None] | None] = (0, None)
+                ) -> tuple[CID, int]:
     """Build a HAMT over ``(name, cid, tsize)`` entries; return the root ``(cid, tsize)``.
 
     ``make_node(block)`` stores one dag-pb block and returns its ``(cid, block length)``.
-    Shards are stored children first.
+    Shards are stored children first. ``root_meta`` is the root's (mode, mtime). The
+    recursion is bounded by the hash's 64 bits, never by the input.
     """
     bits = fanout.bit_length() - 1
     if fanout < 2 or fanout & (fanout - 1) or bits > 64:
         raise HAMTError(f"HAMT fanout must be a power of two between 2 and 2**64, got {fanout}")
     pad = len(f"{fanout - 1:X}")
-    keyed = [(int.from_bytes(murmur3_x64_64(name.encode("utf-8")), "big"), name, cid, tsize)
+    keyed = [(int.from_bytes(murmur3_x64_64(name_bytes(name)), "big"), name, cid, tsize)
              for name, cid, tsize in entries]
 
     def build(items: list[tuple[int, str, CID, int]], depth: int) -> tuple[CID, int]:
@@ -137,9 +151,10 @@ def build_shard(entries: Sequence[tuple[str, CID, int]], make_node: MakeNode,
                 sub_cid, sub_tsize = build(group, depth + 1)
                 links.append(PBLink(sub_cid, label, sub_tsize))
         nbytes = (bitfield.bit_length() + 7) // 8
+        mode, mtime = root_meta if depth == 0 else (0, None)
         data = unixfs.encode_data(unixfs.UnixFSData(
             unixfs.HAMT_SHARD, data=bitfield.to_bytes(nbytes, "big"),
-            hash_type=unixfs.MURMUR3_X64_64, fanout=fanout))
+            hash_type=unixfs.MURMUR3_X64_64, fanout=fanout, mode=mode or None, mtime=mtime))
         block = encode_node(PBNode(links, data))
         cid, _ = make_node(block)
         return cid, len(block) + sum(link.tsize for link in links)

@@ -1,9 +1,19 @@
-"""Multihash: ``<varint hash code><varint digest length><digest>``."""
+"""Multihash: ``<varint hash code><varint digest length><digest>``.
+
+:data:`HASHES` holds every hash function Kubo's ``add --hash`` and ``block put --mhtype``
+accept (go-multihash's names, as Kubo's verifcid allows them): identity, sha1, sha2-256,
+sha2-512, sha3 (= sha3-512), sha3-224/256/384/512, dbl-sha2-256, keccak-256/512, blake3,
+shake-256, blake2b-160 to blake2b-512 (every 8 bits) and blake2s-256. Names are
+case-insensitive. :func:`check_name` refuses the others with Kubo's own message.
+
+keccak-* needs pycryptodome and blake3 the ``blake3`` package (imported when used).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine.varint import VarintError, decode_uvarint, encode_uvarint
@@ -15,9 +25,61 @@ class MultihashError(IpfsAccelError, ValueError):
 
 IDENTITY = 0x00
 SHA2_256 = 0x12
+#: boxo verifcid: the longest identity digest (inlined block) allowed.
+MAX_IDENTITY_DIGEST = 128
 
-#: name -> (multicodec code, digest length, hashlib constructor or None for identity)
-HASHES: dict[str, tuple[int, int, Callable[[], hashlib._Hash] | None]] = {
+
+class _DoubleSha256:
+    """dbl-sha2-256: sha256 of the sha256 digest."""
+
+    def __init__(self) -> None:
+        self._inner = hashlib.sha256()
+
+    def update(self, data: Any) -> None:
+        self._inner.update(data)
+
+    def digest(self) -> bytes:
+        return hashlib.sha256(self._inner.digest()).digest()
+
+
+class _Shake256:
+    """shake-256 with go-multihash's 64-byte output."""
+
+    def __init__(self) -> None:
+        self._inner = hashlib.shake_256()
+
+    def update(self, data: Any) -> None:
+        self._inner.update(data)
+
+    def digest(self) -> bytes:
+        return self._inner.digest(64)
+
+
+def _keccak(bits: int) -> Callable[[], Any]:
+    def make() -> Any:
+        try:
+            from Crypto.Hash import keccak
+        except ImportError:
+            raise MultihashError(f"hash keccak-{bits} needs pycryptodome: pip install "
+                                 "pycryptodome") from None
+        return keccak.new(digest_bits=bits)
+    return make
+
+
+def _blake3() -> Any:
+    try:
+        import blake3
+    except ImportError:
+        raise MultihashError("hash blake3 needs the blake3 package: pip install blake3") from None
+    return blake3.blake3()
+
+
+def _blake2b(size: int) -> Callable[[], Any]:
+    return lambda: hashlib.blake2b(digest_size=size)
+
+
+#: name -> (multicodec code, digest length, hasher factory or None for identity)
+HASHES: dict[str, tuple[int, int, Callable[[], Any] | None]] = {
     "identity": (0x00, 0, None),
     "sha1": (0x11, 20, hashlib.sha1),
     "sha2-256": (0x12, 32, hashlib.sha256),
@@ -26,27 +88,46 @@ HASHES: dict[str, tuple[int, int, Callable[[], hashlib._Hash] | None]] = {
     "sha3-384": (0x15, 48, hashlib.sha3_384),
     "sha3-256": (0x16, 32, hashlib.sha3_256),
     "sha3-224": (0x17, 28, hashlib.sha3_224),
-    "blake2b-256": (0xB220, 32, lambda: hashlib.blake2b(digest_size=32)),
-    "blake2b-512": (0xB240, 64, lambda: hashlib.blake2b(digest_size=64)),
+    "shake-256": (0x19, 64, _Shake256),
+    "keccak-256": (0x1B, 32, _keccak(256)),
+    "keccak-512": (0x1D, 64, _keccak(512)),
+    "blake3": (0x1E, 32, _blake3),
+    "dbl-sha2-256": (0x56, 32, _DoubleSha256),
+    **{f"blake2b-{8 * n}": (0xB200 + n, n, _blake2b(n)) for n in range(20, 65)},
     "blake2s-256": (0xB260, 32, lambda: hashlib.blake2s(digest_size=32)),
 }
 NAMES_BY_CODE = {code: name for name, (code, _, _) in HASHES.items()}
+#: go-multihash's other names: Kubo refuses these.
+ALIASES = {"sha3": "sha3-512"}
+_INSECURE = {"md5", "murmur3-x64-64", "shake-128", *(f"blake2b-{8 * n}" for n in range(1, 20))}
+_UNREGISTERED = {"keccak-224": 0x1A, "keccak-384": 0x1C, "sha2-256-trunc254-padded": 0x1012,
+                 "x11": 0x1100, "poseidon-bls12_381-a2-fc1": 0xB401,
+                 **{f"blake2s-{8 * n}": 0xB240 + n for n in range(1, 32)}}
+
+
+def check_name(name: str) -> str:
+    """The canonical name of a hash function Kubo accepts; others raise Kubo's error."""
+    lowered = name.lower()
+    lowered = ALIASES.get(lowered, lowered)
+    if lowered in HASHES:
+        return lowered
+    if lowered in _INSECURE:
+        raise MultihashError("potentially insecure hash functions not allowed")
+    if lowered in _UNREGISTERED:
+        code = _UNREGISTERED[lowered]
+        raise MultihashError(f"unknown multihash code {code} (0x{code:x}): no such hash "
+                             "registered")
+    raise MultihashError(f'unrecognized hash function: "{lowered}"')
 
 
 def hash_code(name: str) -> int:
     """The multicodec code of a hash function name such as ``sha2-256``."""
-    try:
-        return HASHES[name][0]
-    except KeyError:
-        raise MultihashError(f"unknown hash function {name!r}: use one of {', '.join(HASHES)}")
+    return HASHES[check_name(name)][0]
 
 
-def hasher(name: str) -> hashlib._Hash:
+def hasher(name: str) -> Any:
     """A fresh incremental hasher for ``name`` (not for identity)."""
-    try:
-        factory = HASHES[name][2]
-    except KeyError:
-        raise MultihashError(f"unknown hash function {name!r}: use one of {', '.join(HASHES)}")
+    factory = HASHES[check_name(name)][2]
     if factory is None:
         raise MultihashError("the identity hash has no incremental hasher")
     return factory()
@@ -57,11 +138,19 @@ def wrap(code: int, digest: bytes) -> bytes:
     return encode_uvarint(code) + encode_uvarint(len(digest)) + digest
 
 
+def identity(data: bytes | memoryview) -> bytes:
+    """The identity multihash of ``data``; over 128 bytes is Kubo's error."""
+    if len(data) > MAX_IDENTITY_DIGEST:
+        raise MultihashError(f"digest too large: identity digest got {len(data)} bytes, "
+                             f"maximum {MAX_IDENTITY_DIGEST}")
+    return wrap(IDENTITY, bytes(data))
+
+
 def digest(data: bytes | memoryview, name: str = "sha2-256") -> bytes:
     """The multihash of ``data`` with hash function ``name``."""
     code = hash_code(name)
     if code == IDENTITY:
-        return wrap(code, bytes(data))
+        return identity(data)
     h = hasher(name)
     h.update(data)
     return wrap(code, h.digest())
@@ -94,4 +183,4 @@ def verify(mh: bytes, data: bytes | memoryview) -> bool:
         return want == bytes(data)
     h = hasher(name)
     h.update(data)
-    return h.digest() == want
+    return bool(h.digest() == want)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_ipfs_accelerate.ipfs.engine import importer
+from pytest_ipfs_accelerate.ipfs.engine import hamt, importer
 from pytest_ipfs_accelerate.ipfs.engine.add_flags import NODE_OPTIONS, add_options
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID
+from pytest_ipfs_accelerate.ipfs.engine.dag_builder import sort_key
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 
@@ -98,63 +99,107 @@ def add_entries(node: Any, items: Iterable[tuple[str, Item]],
             return importer.add_stream(data, opts, put, path)
         return data
 
-    tree = build_tree((path, imported(path, data)) for path, data in items)
-    if "" in tree and opts.wrap_with_directory:
-        raise BadRequestError("cannot wrap an unnamed file in a directory: give it a name")
-    if not tree:
-        raise BadRequestError("no file to add: send at least one multipart part named 'file'")
-    files: list[importer.AddedEntry] = []
-
-    def walk(obj: Any, rel: str, dirs: list[importer.AddedEntry]) -> tuple[CID, int]:
-        if isinstance(obj, importer.AddedEntry):
-            files.append(importer.AddedEntry(rel, obj.cid, obj.size))
-            return obj.cid, obj.size
-        if isinstance(obj, Symlink):
-            cid, tsize = builder.symlink(obj.target)
-            files.append(importer.AddedEntry(rel, cid, tsize))
-            return cid, tsize
-        if not isinstance(obj, dict):
-            child = importer.add_bytes(bytes(obj), opts, put, rel)
-            files.append(child)
-            return child.cid, child.size
-        rows, sub = [], []
-        for name in sorted(obj, key=lambda n: n.encode("utf-8")):
-            child_dirs: list[importer.AddedEntry] = []
-            cid, tsize = walk(obj[name], f"{rel}/{name}" if rel else name, child_dirs)
-            rows.append((name, cid, tsize))
-            sub.append(child_dirs)
-        cid, tsize = builder.directory(rows)
-        for child_dirs in sub:
-            dirs.extend(child_dirs)
-        dirs.append(importer.AddedEntry(rel, cid, tsize))
-        return cid, tsize
-
     try:
-        if not opts.wrap_with_directory:
-            out: list[importer.AddedEntry] = []
-            roots: list[str] = []
-            for name, obj in tree.items():
-                files.clear()
-                dirs: list[importer.AddedEntry] = []
-                cid, _ = walk(obj, name, dirs)
-                out += files + dirs
-                roots.append(str(cid))
-            entries = out
-        else:
-            top = []
-            for name, obj in tree.items():
-                dirs = []
-                cid, tsize = walk(obj, name, dirs)
-                top.append((name, cid, tsize, dirs))
-            root_cid, root_size = builder.directory([(n, c, s) for n, c, s, _ in top])
-            entries = list(files)
-            for _, _, _, dirs in sorted(top, key=lambda row: row[0]):
-                entries += dirs
-            entries.append(importer.AddedEntry("", root_cid, root_size))
-            roots = [str(root_cid)]
+        tree = build_tree((path, imported(path, data)) for path, data in items)
+        if "" in tree and opts.wrap_with_directory:
+            raise BadRequestError("cannot wrap an unnamed file in a directory: give it a name")
+        if not tree:
+            raise BadRequestError("no file to add: send at least one multipart part named "
+                                  "'file'")
+        entries, roots = _assemble(builder, tree, opts)
     except importer.AddError as exc:
+        raise BadRequestError(str(exc)) from None
+    except ValueError as exc:  # the engine's own errors (identity too large, bad names...)
         raise BadRequestError(str(exc)) from None
     added = [Added(e.name or str(e.cid), str(e.cid), e.size) if e.name == "" and
              not opts.wrap_with_directory else Added(e.name, str(e.cid), e.size)
              for e in entries]
     return added, roots
+
+
+def _leaf(builder: importer.DagBuilder, obj: Any, rel: str) -> importer.AddedEntry:
+    if isinstance(obj, importer.AddedEntry):
+        return importer.AddedEntry(rel, obj.cid, obj.size)
+    if isinstance(obj, Symlink):
+        cid, tsize = builder.symlink(obj.target)
+        return importer.AddedEntry(rel, cid, tsize)
+    return importer.add_bytes(bytes(obj), builder.opts, builder.put_block, rel)
+
+
+def _directory(builder: importer.DagBuilder, tree: Tree, rel: str,
+               files: list[importer.AddedEntry]) -> tuple[CID, int, list[importer.AddedEntry]]:
+    """A directory of the upload, built bottom-up with an explicit stack (no recursion
+    grows with the upload's depth); returns its (cid, tsize) and its directory lines."""
+    # A frame: (rel, children still to visit (reversed), rows, sub-directory lines by name)
+    stack: list[tuple[str, list[tuple[str, Any]], list[tuple[str, CID, int]],
+                      dict[str, list[importer.AddedEntry]]]] = []
+
+    def push(sub: Tree, path: str) -> None:
+        children = sorted(sub.items(), key=lambda kv: sort_key(kv[0]), reverse=True)
+        stack.append((path, children, [], {}))
+
+    push(tree, rel)
+    while True:
+        path, children, rows, dirs = stack[-1]
+        if children:
+            name, obj = children.pop()
+            child_rel = f"{path}/{name}" if path else name
+            if isinstance(obj, dict):
+                push(obj, child_rel)
+                continue
+            entry = _leaf(builder, obj, child_rel)
+            files.append(entry)
+            rows.append((name, entry.cid, entry.size))
+            continue
+        stack.pop()
+        cid, tsize = builder.directory(rows)
+        opts = builder.opts
+        if hamt.needs_sharding(rows, opts.shard_threshold, opts.max_directory_links):
+            order = sorted(dirs, key=lambda n: hamt.murmur3_x64_64(sort_key(n)))
+        else:
+            order = sorted(dirs, key=sort_key)
+        lines = [line for name in order for line in dirs[name]]
+        lines.append(importer.AddedEntry(path, cid, tsize, is_dir=True))
+        if not stack:
+            return cid, tsize, lines
+        parent = stack[-1]
+        name = path.rsplit("/", 1)[-1]
+        parent[2].append((name, cid, tsize))
+        parent[3][name] = lines
+
+
+def _assemble(builder: importer.DagBuilder, tree: Tree,
+              opts: importer.AddOptions) -> tuple[list[importer.AddedEntry], list[str]]:
+    """Every entry in ``ipfs add`` order (root last) and the roots to pin."""
+    files: list[importer.AddedEntry] = []
+    if not opts.wrap_with_directory:
+        out: list[importer.AddedEntry] = []
+        roots: list[str] = []
+        for name, obj in tree.items():
+            if isinstance(obj, dict):
+                cid, _, lines = _directory(builder, obj, name, files)
+                out += files + lines
+            else:
+                entry = _leaf(builder, obj, name)
+                importer.check_wrapper(builder, entry)
+                cid = entry.cid
+                out += [*files, entry]
+            files.clear()
+            roots.append(str(cid))
+        return out, roots
+    top, lines_by_name = [], {}
+    for name, obj in tree.items():
+        if isinstance(obj, dict):
+            cid, tsize, lines = _directory(builder, obj, name, files)
+            lines_by_name[name] = lines
+        else:
+            entry = _leaf(builder, obj, name)
+            files.append(entry)
+            cid, tsize = entry.cid, entry.size
+        top.append((name, cid, tsize))
+    root_cid, root_size = builder.directory(top)
+    entries = list(files)
+    for name in sorted(lines_by_name, key=sort_key):
+        entries += lines_by_name[name]
+    entries.append(importer.AddedEntry("", root_cid, root_size, is_dir=True))
+    return entries, [str(root_cid)]

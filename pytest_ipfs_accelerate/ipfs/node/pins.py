@@ -112,6 +112,15 @@ class PinSet:
                 return "direct"
         return "indirect" if cid in self.indirect() else None
 
+    def indirect_root(self, cid: str) -> str | None:
+        """A recursive pin that ``cid`` is reachable from (Kubo: "indirect through ROOT")."""
+        with self._lock:
+            roots = sorted(self.recursive)
+        for root in roots:
+            if any(child == cid for child in self.walk(self._links_of(root))):
+                return root
+        return None
+
     def roots(self) -> list[str]:
         with self._lock:
             return sorted(self.recursive | self.direct)

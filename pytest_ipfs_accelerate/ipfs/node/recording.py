@@ -60,6 +60,10 @@ class RecordingNode:
     def __repr__(self) -> str:
         return f"<ipfs_node backend={self.label} {self._backend!r}>"
 
+    def connect(self, other: Any) -> None:
+        """Connect this node to ``other`` (a node of the same backend), both ways."""
+        self._backend.connect(getattr(other, "backend", other))
+
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._backend, name)
         if name not in _RECORDED or not callable(attr):

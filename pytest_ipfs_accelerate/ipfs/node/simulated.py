@@ -22,6 +22,7 @@ from pytest_ipfs_accelerate.ipfs.engine.car import CarError, car_chunks, read_ca
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, DAG_PB, RAW, cid_for_block
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
+from pytest_ipfs_accelerate.ipfs.engine.kubo_release import KUBO_VERSION, REPO_VERSION
 from pytest_ipfs_accelerate.ipfs.node import add
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore, MemoryBlockstore, verify
@@ -29,9 +30,6 @@ from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, NodeOffl
 from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig, FaultInjector
 from pytest_ipfs_accelerate.ipfs.node.pins import PinSet
 
-#: The Kubo release whose RPC API and behaviour the simulated node mimics.
-KUBO_VERSION = "0.29.0"
-REPO_VERSION = "15"
 _counter = itertools.count()
 
 
@@ -85,6 +83,9 @@ class SimulatedNode:
 
     def connect(self, other: SimulatedNode) -> None:
         """Connect two nodes both ways, so each can fetch the other's blocks."""
+        if not isinstance(other, SimulatedNode):
+            raise BadRequestError(f"cannot connect {self!r} to {other!r}: nodes connect only "
+                                  "to nodes of the same backend")
         if other is self:
             return
         if other not in self.peers:
@@ -246,7 +247,7 @@ class SimulatedNode:
 
     def pin_ls(self, type_: str = "all", paths: Iterable[str] = ()) -> dict[str, str]:
         """``{cid: "recursive"|"direct"|"indirect"}``; with ``paths``, only those (error if
-        one is not pinned)."""
+        one is not pinned), an indirect one as Kubo names it: ``"indirect through ROOT"``."""
         self.faults.before("pin_ls")
         wanted = list(paths)
         if not wanted:
@@ -257,7 +258,8 @@ class SimulatedNode:
             kind = self.pins.type_of(cid)
             if kind is None or (type_ != "all" and kind != type_):
                 raise PinError(f"path '{path}' is not pinned")
-            out[cid] = kind
+            out[cid] = kind if kind != "indirect" else \
+                f"indirect through {self.pins.indirect_root(cid)}"
         return out
 
     # -- blocks ------------------------------------------------------------------------

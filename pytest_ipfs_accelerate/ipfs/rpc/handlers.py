@@ -13,10 +13,15 @@ from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine import add_flags
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, RAW
-from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, UnsupportedError
+from pytest_ipfs_accelerate.ipfs.engine.dagpb import display_name
+from pytest_ipfs_accelerate.ipfs.engine.errors import (
+    BadRequestError,
+    IpfsNodeError,
+    UnsupportedError,
+)
 from pytest_ipfs_accelerate.ipfs.node.add import Symlink
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
-from pytest_ipfs_accelerate.ipfs.rpc.multipart import MultipartStream, Part, parse_multipart
+from pytest_ipfs_accelerate.ipfs.rpc.multipart import MultipartStream
 
 Handler = Callable[[RpcRequest], RpcResponse]
 HANDLERS: dict[str, Handler] = {}
@@ -29,38 +34,45 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _parts(req: RpcRequest) -> list[Part]:
-    if not req.body:
+#: Kubo's block size limit: bitswap does not move bigger blocks.
+BLOCK_LIMIT = 2 * 1024 * 1024
+BIG_BLOCK = ("produced block is over 2MiB: big blocks can't be exchanged with other peers. "
+             "consider using UnixFS for automatic chunking of bigger files, or pass "
+             "--allow-big-block to override")
+
+
+def _file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
+    """The body's file parts, one at a time, each read only up to ``limit`` bytes: a bigger
+    one is Kubo's error, raised before the rest of it is read (bounded memory)."""
+    if req.stream is None or req.stream.done:
         raise BadRequestError("file argument 'data' is required: send a multipart/form-data "
                               "body with a part named 'file'")
-    return parse_multipart(req.body, req.content_type)
-
-
-def _file_parts(req: RpcRequest) -> list[Part]:
-    parts = [p for p in _parts(req) if not p.is_directory]
-    if not parts:
+    count = 0
+    for part in MultipartStream(req.stream.read, req.content_type):
+        if part.is_directory:
+            continue
+        data = part.read(-1 if limit is None else limit + 1)
+        if limit is not None and len(data) > limit:
+            raise IpfsNodeError(BIG_BLOCK)
+        count += 1
+        yield data
+    if not count:
         raise BadRequestError("file argument 'data' is required: the body has no file part")
-    return parts
 
 
 # -- add ----------------------------------------------------------------------------------
 
 @command("add")
 def add(req: RpcRequest) -> RpcResponse:
-    if req.flag("nocopy"):
-        raise UnsupportedError("nocopy (filestore) is not supported by the simulated node")
-    if req.opt("to-files"):
-        raise UnsupportedError("to-files (MFS) is not supported by the simulated node")
     values = add_flags.from_query(req.options)
     options = {name: value for name, value in values.items() if name in add_flags.NODE_OPTIONS}
+    add_flags.check_refused(values)
     added = req.node.add_entries(_upload_items(req), pin=values["pin"], **options)
     if values["quieter"]:
         added = added[-1:]
-    return RpcResponse(ndjson=[{"Name": a.name, "Hash": a.cid, "Size": str(a.size)}
-                               for a in added])
+    return RpcResponse(ndjson=[{"Name": display_name(a.name), "Hash": a.cid,
+                                "Size": str(a.size)} for a in added])
 
-
-add.streaming_body = True  # type: ignore[attr-defined]
 
 
 def _upload_items(req: RpcRequest) -> Iterator[tuple[str, Any]]:
@@ -184,9 +196,9 @@ def block_put(req: RpcRequest) -> RpcResponse:
         codec, version = _FORMATS[fmt]
     mhtype = req.opt("mhtype", default="sha2-256") or "sha2-256"
     pin = req.flag("pin")
+    limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
-    for part in _file_parts(req):
-        data = bytes(part.data)
+    for data in _file_parts(req, limit):
         cid = req.node.block_put(data, codec=codec, mhtype=mhtype, version=version, pin=pin)
         out.append({"Key": cid, "Size": len(data)})
     return RpcResponse(json=out[0]) if len(out) == 1 else RpcResponse(ndjson=out)
@@ -244,10 +256,13 @@ def dag_put(req: RpcRequest) -> RpcResponse:
     input_codec = req.opt("input-codec", "input-enc", default="dag-json") or "dag-json"
     input_codec = {"json": "dag-json"}.get(input_codec, input_codec)
     pin = req.flag("pin")
+    limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
-    for part in _file_parts(req):
+    for data in _file_parts(req, limit):
         try:
-            value = json.loads(bytes(part.data))
+            value = json.loads(data)
+        except RecursionError:
+            raise BadRequestError("dag put: the input is nested too deeply") from None
         except ValueError as exc:
             raise BadRequestError(f"dag put: the input is not valid JSON: {exc}") from None
         cid = req.node.dag_put(value, store_codec=store, input_codec=input_codec, pin=pin)
@@ -274,8 +289,6 @@ def dag_import(req: RpcRequest) -> RpcResponse:
     return RpcResponse(ndjson=[{"Root": {"Cid": {"/": root}, "PinErrorMsg": ""}}
                                for root in roots])
 
-
-dag_import.streaming_body = True  # type: ignore[attr-defined]
 
 
 # -- repo and node ---------------------------------------------------------------------------

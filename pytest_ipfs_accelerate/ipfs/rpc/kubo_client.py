@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pytest_ipfs_accelerate.ipfs.engine import safe_paths
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, UnsafePathError
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.errors import KuboRpcError, KuboUnavailableError
@@ -62,7 +63,7 @@ def _multipart(parts: list[tuple[str, str, Payload]]) -> tuple[bytes | Iterator[
 
     def pieces() -> Iterator[bytes]:
         for path, ctype, data in parts:
-            name = urllib.parse.quote(path, safe="")
+            name = urllib.parse.quote(os.fsencode(path), safe="")
             yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
                    f"filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n").encode()
             if isinstance(data, Path):
@@ -87,7 +88,7 @@ class KuboRpcBackend:
     is_simulated = False
 
     def __init__(self, addr: str, *, timeout: float = 60.0, backend_name: str = "kubo",
-                 is_simulated: bool = False) -> None:
+                 is_simulated: bool = False, daemon: Any = None) -> None:
         self.url = api_url(addr)
         parsed = urllib.parse.urlsplit(self.url)
         self._host = parsed.hostname or "127.0.0.1"
@@ -96,6 +97,8 @@ class KuboRpcBackend:
         self.timeout = timeout
         self.backend_name = backend_name
         self.is_simulated = is_simulated
+        #: A daemon this backend owns (a KuboDaemon): stopped by :meth:`close`.
+        self.daemon = daemon
 
     def __repr__(self) -> str:
         return f"<KuboRpcBackend {self.backend_name} {self.url}>"
@@ -278,26 +281,59 @@ class KuboRpcBackend:
     def version(self) -> dict[str, Any]:
         return dict(self._one("version"))
 
+    def swarm_peers(self) -> list[dict[str, Any]]:
+        return list(self._one("swarm/peers").get("Peers") or [])
+
+    def connect(self, other: Any) -> None:
+        """Connect to another Kubo node (``swarm connect`` to its loopback address), so
+        each fetches the other's blocks over bitswap."""
+        inner, other_inner = getattr(self, "inner", None), getattr(other, "inner", None)
+        if inner is not None and other_inner is not None:  # simulated nodes behind RPC
+            inner.connect(other_inner)
+            return
+        if not isinstance(other, KuboRpcBackend) or other.is_simulated or self.is_simulated:
+            raise BadRequestError(f"cannot connect {self!r} to {other!r}: nodes connect only "
+                                  "to nodes of the same backend")
+        if other.url == self.url:
+            return
+        ident = other.id()
+        addrs = [a for a in ident.get("Addresses") or [] if "/tcp/" in a]
+        if not addrs:
+            raise KuboRpcError(f"node {ident.get('ID')} announces no TCP address to dial",
+                               500, "swarm/connect")
+        local = [a for a in addrs if a.startswith(("/ip4/127.", "/ip6/::1/"))]
+        addr = (local or addrs)[0]
+        if "/p2p/" not in addr:
+            addr += f"/p2p/{ident['ID']}"
+        self._json("swarm/connect", addr)
+
     def close(self) -> None:
-        """Nothing to release: every call opens its own connection."""
+        """Stop the daemon this backend owns, if any (every call has its own connection)."""
+        daemon, self.daemon = self.daemon, None
+        if daemon is not None:
+            daemon.stop()
 
 
 def upload_parts(path: Path, rel: str, hidden: bool) -> Iterator[tuple[str, str, Payload]]:
-    """The ``add`` upload of ``path`` named ``rel``: a part per file, directory, symlink."""
-    if path.is_symlink():
-        yield rel, "application/symlink", os.readlink(path).encode()
-    elif path.is_dir():
-        yield rel, "application/x-directory", b""
-        for child in sorted(os.listdir(path)):
-            if child.startswith(".") and not hidden:
-                continue
-            yield from upload_parts(path / child, f"{rel}/{child}", hidden)
-    else:
-        yield rel, "application/octet-stream", path
+    """The ``add`` upload of ``path`` named ``rel``: a part per file, directory, symlink,
+    depth first in name-byte order (an explicit stack: any depth)."""
+    stack = [(path, rel)]
+    while stack:
+        path, rel = stack.pop()
+        if path.is_symlink():
+            yield rel, "application/symlink", os.fsencode(os.readlink(path))
+        elif path.is_dir():
+            yield rel, "application/x-directory", b""
+            children = sorted((c for c in os.listdir(path) if hidden or not c.startswith(".")),
+                              key=os.fsencode, reverse=True)
+            stack.extend((path / child, f"{rel}/{child}") for child in children)
+        else:
+            yield rel, "application/octet-stream", path
 
 
 def _extract(stream: Any, target: Path, name: str | None) -> Path:
-    """Extract a ``get`` tar stream under ``target``; members may not escape it."""
+    """Extract a ``get`` tar stream under ``target`` with the ``data`` filter's rules
+    (:mod:`~pytest_ipfs_accelerate.ipfs.engine.safe_paths`): nothing lands outside it."""
     root = target.resolve()
     root.mkdir(parents=True, exist_ok=True)
     first: Path | None = None
@@ -306,20 +342,26 @@ def _extract(stream: Any, target: Path, name: str | None) -> Path:
             parts = member.name.split("/")
             if name is not None:
                 parts[0] = name
-            if member.name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-                raise UnsafePathError(f"refusing to extract {member.name!r}: it would land "
-                                      f"outside {root}")
-            dest = root.joinpath(*parts)
+            if member.name.startswith("/"):
+                parts[0] = "/"  # refused below, naming the member
+            dest = safe_paths.destination(root, parts, member.name)
             first = first or dest
             if member.isdir():
-                dest.mkdir(parents=True, exist_ok=True)
+                dest.mkdir(exist_ok=True)
             elif member.isfile():
-                dest.parent.mkdir(parents=True, exist_ok=True)
                 src = tar.extractfile(member)
-                with open(dest, "wb") as fh:
+                # O_NOFOLLOW: never through a symlink that was placed at this very name.
+                fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                             0o644)
+                with open(fd, "wb") as fh:
                     shutil.copyfileobj(src, fh)  # type: ignore[misc]
             elif member.issym():
+                safe_paths.check_symlink(root, dest, member.linkname, member.name)
                 os.symlink(member.linkname, dest)
+            else:
+                raise UnsafePathError(f"refusing to extract {member.name!r}: only directories, "
+                                      "files and symlinks are extracted, not hard links or "
+                                      "special files")
     if first is None:
         raise KuboRpcError("get returned an empty archive", 500, "get")
     return first

@@ -13,12 +13,12 @@ from pytest_ipfs_accelerate.ipfs.rpc.body import RequestBody
 
 @dataclass
 class RpcRequest:
-    """One parsed call: command, positional ``arg``s, options and the raw body."""
+    """One parsed call: command, positional ``arg``s, options, and the body as a stream
+    (handlers read it part by part, so memory stays bounded)."""
 
     command: str
     args: list[str]
     options: dict[str, str]
-    body: bytes
     content_type: str
     node: Any
     stream: RequestBody | None = None

@@ -245,9 +245,7 @@ def _make_stream_part(stream: MultipartStream, headers: dict[str, str]) -> Strea
     filename = params.get("filename", "")
     if "filename*" in params:
         filename = params["filename*"].split("''", 1)[-1]
-    try:
-        decoded = urllib.parse.unquote(filename, errors="strict")
-    except UnicodeDecodeError:
-        raise MultipartError(f"file name {filename!r} is not percent-encoded UTF-8") from None
+    # Bytes that are not UTF-8 are kept (surrogateescape), as Kubo keeps them in names.
+    decoded = urllib.parse.unquote_to_bytes(filename).decode("utf-8", "surrogateescape")
     path = clean_path(decoded) if decoded else ""
     return StreamPart(stream, params.get("name", ""), path, ctype)

@@ -37,6 +37,19 @@ def error_body(message: str, status: int) -> bytes:
     return json.dumps({"Message": message, "Code": code, "Type": "error"}).encode() + b"\n"
 
 
+#: Kubo allows its companion browser extension besides the API's own origins.
+COMPANION_ORIGINS = ("chrome-extension://nibjojkomfdiaoajekhjakgkdhaomnch",
+                     "chrome-extension://hjoieblefckbooibpepigmacodalfndh")
+
+
+def allowed_origins(host: str, port: int) -> frozenset[str]:
+    """The origins Kubo's API accepts by default: its own address, as 127.0.0.1,
+    localhost or [::1], over http or https."""
+    names = {host if ":" not in host else f"[{host}]", "127.0.0.1", "localhost", "[::1]"}
+    return frozenset({f"{scheme}://{name}:{port}" for scheme in ("http", "https")
+                      for name in names} | set(COMPANION_ORIGINS))
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """What an observer learns of one answered request."""
@@ -68,13 +81,40 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def do_OPTIONS(self) -> None:
-        self._method_not_allowed()
+        # A CORS preflight gets Kubo's bare 204: no Access-Control-Allow-* headers, so a
+        # browser page of another origin is not allowed to send the request.
+        self._origin = None
+        self._discard_body()
+        self.send_response(204)
+        self.send_header("Vary", "Origin, Access-Control-Request-Method, "
+                         "Access-Control-Request-Headers")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _method_not_allowed(self) -> None:
+        self._origin = None
         self._discard_body()
-        self._send_plain(405, b"405 - Method Not Allowed\n", {"Allow": "POST"})
+        self._send_plain(405, b"405 - Method Not Allowed\n", {"Allow": "OPTIONS, POST"})
+
+    def _forbidden_origin(self) -> str | None:
+        """Kubo's CSRF checks (go-ipfs-cmds): an Origin or Referer that is not this API's
+        own, or a browser's POST with neither, is refused. Returns the allowed Origin."""
+        origin = self.headers.get("Origin")
+        allowed = self.server.allowed_origins
+        if origin is not None and origin not in allowed:
+            return "forbidden"
+        referer = self.headers.get("Referer")
+        if referer:
+            parts = urllib.parse.urlsplit(referer)
+            if f"{parts.scheme}://{parts.netloc}" not in allowed:
+                return "forbidden"
+        if origin is None and not referer and \
+                self.headers.get("User-Agent", "").startswith("Mozilla"):
+            return "forbidden"
+        return origin
 
     def do_POST(self) -> None:
+        self._origin: str | None = None
         start = time.perf_counter()
         self._status, self._error, self._body = 200, None, None
         try:
@@ -100,6 +140,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_plain(404, b"404 page not found\n")
             return
         self._command = command
+        origin = self._forbidden_origin()
+        if origin == "forbidden":
+            self._status, self._error = 403, "403 - Forbidden"
+            self._discard_body()
+            self._send_plain(403, b"403 - Forbidden\n", {"X-Content-Type-Options": "nosniff"})
+            return
+        self._origin = origin
         try:
             body = RequestBody(self.rfile, self.headers, self.server.max_request_bytes)
             self._body = body
@@ -110,9 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             request = self._parse(command, url.query, body)
             self._target = request.args[0] if request.args else None
-            if not getattr(handler, "streaming_body", False):
-                request.body = body.read_all()
-            response = handler(request)
+            response = handler(request)  # a handler reads the body as a stream, if at all
+        except RecursionError:  # a value nested past what the codecs check (json's own)
+            self._finish_body(body)
+            self._send_error(400, f"{command}: the input is nested too deeply")
+            return
         except Exception as exc:
             self._finish_body(body)
             if isinstance(exc, IpfsNodeError):
@@ -137,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise BadRequestError("query string is not valid percent-encoded UTF-8") from None
         args = [v for k, v in pairs if k == "arg"]
         options = {k: v for k, v in pairs if k != "arg"}
-        return RpcRequest(command, args, options, b"", self.headers.get("Content-Type", ""),
+        return RpcRequest(command, args, options, self.headers.get("Content-Type", ""),
                           self.server.node, body)
 
     def _finish_body(self, body: RequestBody) -> None:
@@ -158,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_plain(self, status: int, body: bytes, headers: dict[str, str] | None = None,
                     content_type: str = "text/plain; charset=utf-8") -> None:
         self.send_response(status)
+        self._cors_headers()
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
@@ -194,6 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
         except StopIteration:
             pass
         self.send_response(200)
+        self._cors_headers()
         self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Trailer", "X-Stream-Error")
@@ -219,6 +270,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(b"0\r\n\r\n")
 
+    def _cors_headers(self) -> None:
+        """Kubo echoes an allowed Origin (the API's own) in Access-Control-Allow-Origin."""
+        origin = getattr(self, "_origin", None)
+        if origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Vary", "Origin")
+
     def _chunk(self, data: bytes) -> None:
         if data:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -232,7 +290,11 @@ def _ndjson(items: Iterable[Any]) -> Iterator[bytes]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: Go's listen backlog (the kernel caps it at net.core.somaxconn): bursts of hundreds of
+    #: simultaneous connections wait in the queue instead of being refused or timing out.
+    request_queue_size = 4096
     node: Any
+    allowed_origins: frozenset[str]
     handlers: dict[str, Any]
     max_request_bytes: int
     observer: Callable[[RequestRecord], None] | None
@@ -259,6 +321,7 @@ class KuboRpcServer:
         self._httpd.handlers = HANDLERS
         self._httpd.max_request_bytes = max_request_bytes
         self._httpd.observer = observer
+        self._httpd.allowed_origins = allowed_origins(self.host, self.port)
         self._thread: threading.Thread | None = None
 
     @property

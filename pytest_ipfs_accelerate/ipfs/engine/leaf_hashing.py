@@ -1,0 +1,142 @@
+"""File leaves hashed on every core: fixed-size chunks in batches, hashed by a thread pool
+(hashlib releases the GIL), handed back in file order.
+
+A regular file is mapped a window at a time (no copy: the pool's threads hash the page
+cache directly); any other stream is read into a few reused buffers. Memory stays bounded
+either way: at most :data:`IN_FLIGHT` windows or buffers exist at once, whatever the file
+size. A stream that ends within its first batch is hashed on the calling thread, so small
+files pay nothing for the pool.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import stat
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, BinaryIO, TypeVar
+
+from pytest_ipfs_accelerate.ipfs.engine.chunker import read_full
+
+#: Bytes per task when reading a stream (its buffers count against the process's memory).
+BATCH_BYTES = 1 << 20
+#: Bytes per task when mapping a file (page cache: nothing is copied).
+WINDOW_BYTES = 8 << 20
+#: Batches read or mapped ahead of the one being consumed.
+IN_FLIGHT = 3
+
+T = TypeVar("T")
+HashBatch = Callable[[memoryview, int], "list[T]"]
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    """The shared pool (one per process), or None on a single core."""
+    global _pool
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    if workers < 2:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ipfs-leaves")
+        return _pool
+
+
+def hashed_leaves(stream: BinaryIO, chunk_size: int, hash_batch: HashBatch[T]) -> Iterator[T]:
+    """``hash_batch(view, chunk_size)`` over the stream's fixed-size chunks, batched.
+
+    ``hash_batch`` gets a view of whole chunks (the last one may be short) and returns one
+    result per chunk; it runs on pool threads, so it must copy what it keeps of the view and
+    touch no shared state. Results come back in file order. An empty stream yields nothing.
+    """
+    windows = _mapped_windows(stream, chunk_size)
+    if windows is not None:
+        yield from _run(windows, chunk_size, hash_batch, full=WINDOW_BYTES // chunk_size
+                        * chunk_size)
+        return
+    per_batch = max(1, BATCH_BYTES // chunk_size)
+    yield from _run(_read_batches(stream, per_batch * chunk_size), chunk_size, hash_batch,
+                    full=per_batch * chunk_size)
+
+
+def _read_batches(stream: BinaryIO, size: int) -> Iterator[tuple[memoryview, Any]]:
+    """(view, buffer) batches of a stream; a buffer is reused once its batch is done."""
+    free: list[bytearray] = []
+    while True:
+        buf = free.pop() if free else bytearray(size)
+        n = read_full(stream, buf)
+        if n == 0:
+            return
+        yield memoryview(buf)[:n], (free, buf)
+        if n < size:
+            return
+
+
+def _mapped_windows(stream: BinaryIO, chunk_size: int
+                    ) -> Iterator[tuple[memoryview, Any]] | None:
+    """(view, mapping) windows of a regular file at offset 0, or None to read it instead."""
+    window = WINDOW_BYTES // chunk_size * chunk_size
+    try:
+        fd = stream.fileno()
+        size = os.fstat(fd).st_size
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        at_start = stream.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not regular or not at_start or window == 0 or window % mmap.ALLOCATIONGRANULARITY:
+        return None
+
+    def windows() -> Iterator[tuple[memoryview, Any]]:
+        offset = 0
+        while offset < size:
+            length = min(window, size - offset)
+            mapping = mmap.mmap(fd, length, offset=offset, access=mmap.ACCESS_READ)
+            yield memoryview(mapping), mapping
+            offset += length
+        stream.seek(size)  # the stream reads as consumed, as after reading it
+
+    return windows()
+
+
+def _release(holder: Any, view: memoryview) -> None:
+    view.release()
+    if isinstance(holder, mmap.mmap):
+        holder.close()
+    else:
+        free, buf = holder
+        free.append(buf)
+
+
+def _run(batches: Iterator[tuple[memoryview, Any]], chunk_size: int, hash_batch: HashBatch[T],
+         full: int) -> Iterator[T]:
+    first = next(batches, None)
+    if first is None:
+        return
+    pool = _executor() if len(first[0]) == full else None
+    if pool is None:  # small (one batch) or one core: no thread hand-off
+        batch: tuple[memoryview, Any] | None = first
+        while batch is not None:
+            results = hash_batch(batch[0], chunk_size)
+            _release(batch[1], batch[0])
+            yield from results
+            batch = next(batches, None)
+        return
+    pending: deque[tuple[Future[list[T]], memoryview, Any]] = deque()
+    pending.append((pool.submit(hash_batch, first[0], chunk_size), *first))
+    ended = False
+    while pending:
+        while not ended and len(pending) < IN_FLIGHT:
+            batch = next(batches, None)
+            if batch is None:
+                ended = True
+                break
+            pending.append((pool.submit(hash_batch, batch[0], chunk_size), *batch))
+        future, view, holder = pending.popleft()
+        results = future.result()
+        _release(holder, view)
+        yield from results
