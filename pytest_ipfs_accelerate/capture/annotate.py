@@ -4,7 +4,8 @@ Reports travel from xdist workers to the controller; items do not. So on the sid
 that runs the test, the setup report carries the item's identity (params, markers,
 class) and the teardown report carries what attachers add (benchmark payloads,
 metrics) and the extras users add through the ``pytest_ipfs_accel_result_extra``
-hook. All are plain JSON-able attributes, which xdist serializes with the report.
+hook. All are plain data (``records.jsonable``: exact ``str``, numbers, lists, dicts;
+never a user's object, which execnet could not send), serialized with the report.
 
 Every hook implementation costs every test of every suite, so there is one per-test
 hook on this side: in-process the capture session calls :meth:`ItemAnnotator.annotate`
@@ -21,8 +22,11 @@ from typing import Any, Protocol
 import pytest
 
 from pytest_ipfs_accelerate.capture.operations_buffer import OperationBuffer
-from pytest_ipfs_accelerate.capture.records import item_identity
+from pytest_ipfs_accelerate.capture.records import item_identity, jsonable
 from pytest_ipfs_accelerate.marks import NodeFacts
+
+#: The report attribute that tells the controller a worker could not annotate a report.
+CAPTURE_ERROR = "ipfs_accel_capture_error"
 
 
 class ReportAttacher(Protocol):
@@ -44,6 +48,10 @@ class ItemAnnotator:
         self.node_facts = NodeFacts()
         self._reports: list[pytest.TestReport] = []  # the running item's (one at a time)
         self._extras_hook: Any = None
+        #: Teardowns whose attachers or extras hook raised (their rows lack that data),
+        #: and the first error.
+        self.failures = 0
+        self.failure: str | None = None
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -75,10 +83,22 @@ class ItemAnnotator:
         reports.append(report)
         if when == "teardown":
             self._reports = []
-            for attacher in self.attachers:
-                attacher.attach(item, reports)
-            self._extras(item, reports, report)
+            try:
+                for attacher in self.attachers:
+                    attacher.attach(item, reports)
+                self._extras(item, reports, report)
+            except Exception as exc:  # the row is written without that data
+                self.failed(report, exc)
         return reports
+
+    def failed(self, report: pytest.TestReport, exc: BaseException) -> None:
+        """Count a failure to annotate ``report``, and mark the report with it (under
+        xdist that tells the controller, which counts what it is told)."""
+        text = str(exc).strip().splitlines()
+        line = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+        self.failures += 1
+        self.failure = self.failure or line
+        setattr(report, CAPTURE_ERROR, jsonable(line))
 
     def pending(self) -> list[pytest.TestReport]:
         """The reports of an attempt whose teardown never came (the run was stopped)."""
@@ -95,7 +115,7 @@ class ItemAnnotator:
             if result:
                 extras.update(result)
         if extras:
-            report.ipfs_accel_extra = extras  # type: ignore[attr-defined]
+            report.ipfs_accel_extra = jsonable(extras)  # type: ignore[attr-defined]
 
 
 class WorkerAnnotator(ItemAnnotator):
@@ -103,4 +123,7 @@ class WorkerAnnotator(ItemAnnotator):
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.annotate(report, report.nodeid)
+        try:
+            self.annotate(report, report.nodeid)
+        except Exception as exc:  # the controller counts it; the test's outcome stands
+            self.failed(report, exc)

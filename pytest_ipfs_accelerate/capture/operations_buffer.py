@@ -7,12 +7,14 @@ import time
 from typing import Any
 
 from pytest_ipfs_accelerate.capture.current import current_nodeid, outer_test
+from pytest_ipfs_accelerate.capture.records import jsonable
 
 
 class OperationBuffer:
     """The object ``record_operation`` talks to (``config.stash[CAPTURE_KEY]``).
 
-    Records are JSON-able dicts, so they can ride on xdist reports to the controller.
+    Records are plain data (``records.jsonable``), so they can ride on xdist reports to
+    the controller whatever a fixture put in them.
     """
 
     def __init__(self) -> None:
@@ -25,7 +27,7 @@ class OperationBuffer:
         fields["started_at"] = now - float(fields["duration_s"])
         fields["nodeid"] = current_nodeid(self.outer_test)  # None: session-level
         fields["worker_id"] = self.worker_id
-        self.ops.append(fields)
+        self.ops.append(jsonable(fields))
 
     def drain(self) -> list[dict[str, Any]]:
         """Take the buffered records."""

@@ -10,7 +10,7 @@ reports alone, so the same code runs in-process and on the xdist controller.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -38,6 +38,7 @@ class CaptureOptions:
     longrepr_max_chars: int = 20000
     capture_output: str = "failed"  # failed | all | none
     output_max_chars: int = 10000
+    property_max_chars: int = 10000
 
 
 def truncate(text: str | None, limit: int) -> str | None:
@@ -47,20 +48,99 @@ def truncate(text: str | None, limit: int) -> str | None:
     return f"{text[:limit]}\n[... {len(text) - limit} more characters truncated]"
 
 
+def encodable(text: str) -> str:
+    """``text`` with what UTF-8 cannot encode (lone surrogates, as a non-UTF-8 file name
+    decoded with ``surrogateescape`` holds) written as backslash escapes (``\\udcff``)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def encodable_row(row: tuple) -> tuple:
+    """A typed row with every string :func:`encodable` (``row`` itself when all are)."""
+    for value in row:
+        if type(value) is str and not value.isascii():
+            break
+    else:
+        return row
+    return type(row)(*[encodable(v) if type(v) is str else v for v in row])
+
+
+#: Longest ``repr`` kept of a value that is not plain data.
+REPR_MAX_CHARS = 10_000
+#: Nesting kept as data; deeper levels (and cycles) become their ``repr``.
+MAX_DEPTH = 32
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def safe_repr(value: Any, show: Callable[[Any], str] = repr) -> str:
+    """``show(value)`` (``repr`` by default), :func:`encodable` and capped; a placeholder
+    such as ``<unrepresentable Foo: ValueError>`` when it raises."""
+    try:
+        text = str.__str__(show(value))
+    except Exception as exc:
+        return encodable(f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>")
+    return encodable(truncate(text, REPR_MAX_CHARS))  # type: ignore[arg-type]
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """``value`` as plain data that JSON, xdist's transport (execnet) and the DB all take:
+    ``str`` (:func:`encodable`), ``int``, ``float``, ``bool``, ``None``, lists and
+    str-keyed dicts of exactly those types. Subclasses become their base type as JSON
+    writes them (a named tuple a list, an ``IntEnum`` its int); anything else becomes
+    its :func:`safe_repr`. Used for every value users hand us (parameters, properties,
+    extras, payloads)."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else encodable(value)
+    if kind in _SCALARS:
+        return value
+    if depth >= MAX_DEPTH:
+        return safe_repr(value)
+    try:
+        if isinstance(value, list | tuple):
+            return [jsonable(v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {_json_key(k): jsonable(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, str):
+            return encodable(str.__str__(value))
+        if isinstance(value, int):
+            return int.__int__(value)
+        if isinstance(value, float):
+            return float.__float__(value)
+    except Exception:  # a hostile container (its iteration or keys raise)
+        pass
+    return safe_repr(value)
+
+
+def _json_key(key: Any) -> str:
+    """A dict key as JSON writes it (``1`` -> ``"1"``, ``None`` -> ``"null"``)."""
+    if isinstance(key, str):
+        return jsonable(key)
+    if type(key) in _SCALARS or isinstance(key, int | float):
+        return json.dumps(jsonable(key))
+    return safe_repr(key)
+
+
 def to_json(value: Any) -> str | None:
-    """JSON text of ``value``; unrepresentable leaves become their ``repr``."""
+    """JSON text of ``value`` (None stays None), encodable; what JSON cannot hold (objects,
+    cycles, deep nesting, lone surrogates) goes through :func:`jsonable` first."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, default=repr)
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` if it survives JSON, else its ``repr`` (used for parameters)."""
     try:
-        json.dumps(value, ensure_ascii=False)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
+        text = json.dumps(value, ensure_ascii=False)
+        if text.isascii() or encodable(text) is text:
+            return text
+    except Exception:
+        pass
+    try:  # escape the strings, not the JSON text
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    except (ValueError, RecursionError):  # e.g. an int past Python's digit limit
+        return json.dumps(safe_repr(value), ensure_ascii=False)
 
 
 def ts(epoch: float | None) -> datetime | None:
@@ -253,7 +333,7 @@ class ItemRecord:
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
                 and not self.attempts and not self.extra and stopped is None):
-            return BRIEF_RESULTS.name, brief
+            return BRIEF_RESULTS.name, brief if self.nodeid.isascii() else encodable_row(brief)
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
             if self.failure is not None else _NO_FAILURE)
@@ -261,21 +341,40 @@ class ItemRecord:
         simulated = False
         for key, value in props:
             if key == PROP_DEVICE:
-                device = str(value)
+                device = safe_repr(value, str)
             elif key == PROP_SIMULATED:
-                simulated = bool(value)
-        return TEST_RESULTS.name, TEST_RESULTS.row(
+                simulated = value is True or (type(value) in _SCALARS and bool(value))
+        limit = opts.longrepr_max_chars
+        return TEST_RESULTS.name, encodable_row(TEST_RESULTS.row(
             **brief._asdict(), run_id=run_id, kind="item",
             longrepr=longrepr, crash_path=crash_path, crash_lineno=crash_lineno,
-            crash_message=crash_message or stopped, xfail_reason=self.xfail_reason,
-            skip_reason=skip_reason, stdout=stdout, stderr=stderr, log=log,
-            user_properties=to_json([[k, jsonable(v)] for k, v in props]) if props else None,
+            crash_message=crash_message or stopped,
+            xfail_reason=truncate(self.xfail_reason, limit), skip_reason=truncate(skip_reason, limit),
+            stdout=stdout, stderr=stderr, log=log,
+            user_properties=properties_json(props, opts.property_max_chars) if props else None,
             warnings=to_json(warnings) if warnings else None,
             rerun_count=len(self.attempts),
             attempts=to_json(self.attempts) if self.attempts else None,
             device=device, is_simulated=simulated,
             extra=to_json(self.extra) if self.extra else None,
-        )
+        ))
+
+
+def properties_json(props: Sequence[tuple[str, Any]], limit: int) -> str | None:
+    """``record_property`` pairs as JSON ``[[key, value], ...]``, each key and value capped
+    at ``limit`` characters (a value longer as JSON is stored as its truncated JSON text)."""
+    pairs = []
+    for key, value in props:
+        value = jsonable(value)
+        if type(value) is not str:
+            text = to_json(value)
+            if text is not None and len(text) > limit:
+                value = text
+        if type(value) is str:
+            value = truncate(value, limit)
+        name = key if type(key) is str else safe_repr(key)
+        pairs.append([truncate(encodable(name), limit), value])
+    return to_json(pairs)
 
 
 #: The crash message of an item whose teardown never came (the run was stopped).
@@ -343,7 +442,7 @@ def plain_row(nodeid: str, reports: Sequence[Any]) -> tuple:
     setup_s, call_s, teardown_s = setup["duration"], call["duration"], teardown["duration"]
     started_at, finished_at = _span(setup_start, call_start, teardown_start,
                                     setup_stop, call_stop, teardown_stop)
-    return PLAIN_RESULTS.row(
+    row = PLAIN_RESULTS.row(
         nodeid=nodeid, file=ident["file"], class_name=ident["class_name"],
         function=ident["function"], param_id=ident["param_id"],
         params=to_json(params) if params is not None else None,
@@ -355,6 +454,9 @@ def plain_row(nodeid: str, reports: Sequence[Any]) -> tuple:
         teardown_duration_s=teardown_s, teardown_started_at=teardown_start,
         teardown_finished_at=teardown_stop,
     )
+    # The identity's params are encodable already (``item_identity``); its other strings
+    # come from the node id, so one check covers them.
+    return row if nodeid.isascii() else encodable_row(row)
 
 
 def worker_of(report: Any) -> str | None:
@@ -394,14 +496,14 @@ def collect_row(report: Any, run_id: Any, opts: CaptureOptions) -> tuple | None:
     longrepr, crash_path, crash_lineno, crash_message, skip_reason = failure_detail(
         report, opts, from_end=True)
     now = getattr(report, "start", None)
-    return TEST_RESULTS.row(
+    return encodable_row(TEST_RESULTS.row(
         run_id=run_id, nodeid=report.nodeid or "<session>", kind="collection", file=file,
         class_name=klass, function=function or None, param_id=param_id,
         outcome="error" if report.outcome == "failed" else "skipped",
         duration_s=float(getattr(report, "duration", 0.0) or 0.0), started_at=now,
         finished_at=now, longrepr=longrepr, crash_path=crash_path, crash_lineno=crash_lineno,
-        crash_message=crash_message, skip_reason=skip_reason,
-    )
+        crash_message=crash_message, skip_reason=truncate(skip_reason, opts.longrepr_max_chars),
+    ))
 
 
 def _crash(report: Any) -> tuple[str | None, int | None, str | None] | None:

@@ -4,6 +4,10 @@ only process) when the DB is on.
 It turns reports into rows (``records``, ``run_rows``), hands them to the
 ``BufferedWriter`` and keeps the ``runs`` row up to date. It builds no report and prints
 no summary: the report package's plugin reads the DB once the session has finished.
+
+A capture problem never changes the tests' outcome: no exception leaves these hooks
+once the run has started (a bad DB is refused before the first test, as a usage error).
+What could not be recorded, and why, is :meth:`CaptureSession.not_recorded`.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_ipfs_accelerate.capture.annotate import CAPTURE_ERROR
 from pytest_ipfs_accelerate.capture.records import (
     CaptureOptions,
     ItemRecord,
     collect_row,
     plain_pass,
     plain_row,
+    safe_repr,
+    truncate,
     ts,
     worker_of,
 )
@@ -88,6 +95,11 @@ class CaptureSession:
         self.run_row: dict[str, Any] = {}
         self.spooled: Path | None = None
         self.start_error: str | None = None
+        self.start_error_raised = False  # pytest printed it (a usage error before the tests)
+        #: Reports that could not be made into rows (a bug or hostile input), the first why.
+        self.capture_errors = 0
+        self.capture_error: str | None = None
+        self._told: set[str] = set()  # not_recorded() lines already printed
         #: True once the last rows are written (or spooled) at session end.
         self.finished = False
         self._started = False
@@ -146,30 +158,75 @@ class CaptureSession:
         self._started = True
 
     def close(self) -> None:
-        if self.writer is not None:
-            spooled = self.writer.close()
-            self.writer = None
-            if spooled is not None and self.spooled is None:
-                self.spooled = spooled
-                _tell(f"ipfs-accel: {self.db_path} stayed locked; this run's last rows were "
-                      f"spooled to {spooled}. The next session on that DB, or `ipfs-accel merge "
-                      f"{self.db_path} ...`, folds them in.")
+        """Write what came after the session finished and let the DB go; news that the
+        terminal summary could not carry goes to stderr. Never raises."""
+        writer = self.writer
+        if writer is None:
+            return
+        try:
+            spooled = writer.close()
+        except Exception as exc:  # pragma: no cover - close() catches what it knows of
+            self._capture_failed(exc)
+            spooled = None
+        self.writer = None
+        if spooled is not None and self.spooled is None:
+            self.spooled = spooled
+            _tell(f"ipfs-accel: {self.spool_news(writer)}")
+        line = self.not_recorded(writer)
+        if line is not None and line not in self._told:
+            _tell(f"ipfs-accel: {line}")
+
+    def spool_news(self, writer: BufferedWriter | None = None) -> str:
+        """Where the rows the DB did not take went, and why the DB did not take them."""
+        from pytest_ipfs_accelerate.errors import DatabaseLockedError
+
+        writer = writer or self.writer
+        error = None if writer is None else writer.last_error
+        why = ("stayed locked" if error is None or isinstance(error, DatabaseLockedError)
+               else f"could not be written ({_one_line(error)})")
+        return (f"results DB {self.db_path} {why}: this run's last rows were spooled to "
+                f"{self.spooled}; the next session on that DB, or `ipfs-accel merge "
+                f"{self.db_path} ...`, folds them in")
+
+    def not_recorded(self, writer: BufferedWriter | None = None) -> str | None:
+        """One line saying what this run did not record, and why; None when nothing."""
+        writer = writer or self.writer
+        parts = [] if writer is None else writer.problems()
+        annotator = self.annotator
+        errors = self.capture_errors + (0 if annotator is None else annotator.failures)
+        if errors:
+            first = self.capture_error or (None if annotator is None else annotator.failure)
+            parts.append(f"capture failed {errors} time(s) ({first}); those tests' rows are "
+                         "missing or lack that data")
+        return "not recorded: " + "; ".join(parts) if parts else None
+
+    def told(self, line: str) -> None:
+        """``line`` (of :meth:`not_recorded`) was printed: not again at close."""
+        self._told.add(line)
+
+    def _capture_failed(self, exc: BaseException) -> None:
+        self.capture_errors += 1
+        if self.capture_error is None:
+            self.capture_error = _one_line(exc)
 
     # -- hooks ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if self.writer is None or report.outcome == "passed":
             return
-        row = collect_row(report, self.run_key, self.opts)
-        if row is not None:
-            self.writer.add(TEST_RESULTS.name, row)
+        try:
+            row = collect_row(report, self.run_key, self.opts)
+            if row is not None:
+                self.writer.add(TEST_RESULTS.name, row)
+        except Exception as exc:
+            self._capture_failed(exc)
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
         if nodeid and when == "runtest":
             self.warnings[nodeid].append({
                 "category": getattr(warning_message.category, "__name__", "Warning"),
-                "message": str(warning_message.message)[:2000],
-                "filename": warning_message.filename,
+                "message": truncate(safe_repr(warning_message.message, str), 2000),
+                "filename": safe_repr(warning_message.filename, str),
                 "lineno": warning_message.lineno,
             })
 
@@ -177,36 +234,46 @@ class CaptureSession:
         # Runs three times for every test: kept to few lookups (see test_hot_path.py).
         if self.writer is None:
             return
-        nodeid = report.nodeid  # a property that builds the string each time: read once
-        attrs = report.__dict__
-        annotator = self.annotator
-        # In-process, the annotator keeps the item's reports: they are read at its teardown.
-        attempt = None if annotator is None else annotator.annotate(report, nodeid)
-        ops = attrs.get("ipfs_accel_ops")
-        if ops:
-            self._write_ops(ops)
-            del attrs["ipfs_accel_ops"]  # pytest keeps every report: drop what was ours
-        when = report.when
-        if when == "teardown":
-            for name, handler in self.payload_handlers.items():
-                payload = attrs.get(name)
-                if payload:
-                    handler(payload)
-        worker = None if attrs.get("node") is None else worker_of(report)
-        done = self.done
-        if done:
-            waiting = done.pop(worker, None)
-            if waiting:
-                for finished in waiting:
-                    self._finish(finished)
-        if attempt is None:  # report by report: the xdist controller, or an uncollected item
-            self._add(nodeid, report, worker)
-        elif when == "teardown":
-            if nodeid not in self.items and plain_pass(attempt):
-                done[None].append((nodeid, attempt))  # its row is built when it is finished
-            else:  # by each report's own id, should an earlier attempt have lost its teardown
-                for each in attempt:
-                    self._add(each.nodeid, each, None)
+        try:  # free in Python 3.11+ until something raises
+            nodeid = report.nodeid  # a property that builds the string each time: read once
+            attrs = report.__dict__
+            annotator = self.annotator
+            # In-process, the annotator keeps the item's reports: read at its teardown.
+            attempt = None if annotator is None else annotator.annotate(report, nodeid)
+            ops = attrs.get("ipfs_accel_ops")
+            if ops:
+                self._write_ops(ops)
+                del attrs["ipfs_accel_ops"]  # pytest keeps every report: drop what was ours
+            when = report.when
+            if when == "teardown":
+                for name, handler in self.payload_handlers.items():
+                    payload = attrs.get(name)
+                    if payload:
+                        handler(payload)
+            worker = None
+            if attrs.get("node") is not None:  # from an xdist worker
+                worker = worker_of(report)
+                if CAPTURE_ERROR in attrs:
+                    self._capture_failed(RuntimeError(f"on {worker}: {attrs[CAPTURE_ERROR]}"))
+            done = self.done
+            if done:
+                waiting = done.pop(worker, None)
+                if waiting:
+                    for finished in waiting:
+                        try:  # one item's failure never costs the others theirs
+                            self._finish(finished)
+                        except Exception as exc:
+                            self._capture_failed(exc)
+            if attempt is None:  # report by report: the xdist controller, or not collected
+                self._add(nodeid, report, worker)
+            elif when == "teardown":
+                if nodeid not in self.items and plain_pass(attempt):
+                    done[None].append((nodeid, attempt))  # its row is built when finished
+                else:  # by each report's own id, should an earlier attempt have lost its teardown
+                    for each in attempt:
+                        self._add(each.nodeid, each, None)
+        except Exception as exc:  # a capture problem never changes the tests' outcome
+            self._capture_failed(exc)
 
     def _add(self, nodeid: str, report: pytest.TestReport, worker: str | None) -> None:
         items = self.items
@@ -223,7 +290,11 @@ class CaptureSession:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """The DB must be ready (or refused) before the first test runs."""
-        self.ensure_started()
+        try:
+            self.ensure_started()
+        except pytest.UsageError:
+            self.start_error_raised = True
+            raise
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session,
@@ -232,12 +303,18 @@ class CaptureSession:
         once every other plugin's ``sessionfinish`` (the report, the benchmark recorder's
         writes) is done, the DB is detached in the background while pytest shuts down
         (``close()`` waits for it)."""
-        self._finish_session(session, exitstatus)
+        try:
+            self._finish_session(session, exitstatus)
+        except Exception as exc:  # the tests' outcome stands; the summary says what is missing
+            self._capture_failed(exc)
         try:
             return (yield)
         finally:
             if self.writer is not None:
-                self.writer.release_in_background()
+                try:
+                    self.writer.release_in_background()
+                except Exception as exc:  # pragma: no cover - close() tries again
+                    self._capture_failed(exc)
 
     def _finish_session(self, session: pytest.Session, exitstatus: int) -> None:
         try:
@@ -246,23 +323,36 @@ class CaptureSession:
             return  # said in the terminal summary
         if self.writer is None:
             return
-        for waiting in self.done.values():
-            for rec in waiting:
-                self._finish(rec)
-        self.done.clear()
+        try:
+            self._finish_items()
+            leftover = self.ops.drain()
+            if leftover:
+                self._write_ops(leftover)
+            self.update_run(finished_at=ts(time.time()), exit_status=int(exitstatus),
+                            tests_collected=session.testscollected)
+        finally:  # whatever failed above, the rows already made are written
+            self.spooled = self.writer.finish()
+            self.finished = True
+
+    def _finish_items(self) -> None:
+        """Write every item still waiting: finished ones, then those whose teardown never
+        came (the run was stopped, a worker crashed); one item's failure is counted and
+        the others go on."""
         if self.annotator is not None:  # an attempt whose teardown never came
             for report in self.annotator.pending():
-                self._add(report.nodeid, report, None)
-        for rec in list(self.items.values()):  # items whose teardown never came (crashes)
-            self._finish(rec)
+                try:
+                    self._add(report.nodeid, report, None)
+                except Exception as exc:
+                    self._capture_failed(exc)
+        entries = [rec for waiting in self.done.values() for rec in waiting]
+        entries += self.items.values()
+        self.done.clear()
         self.items.clear()
-        leftover = self.ops.drain()
-        if leftover:
-            self._write_ops(leftover)
-        self.update_run(finished_at=ts(time.time()), exit_status=int(exitstatus),
-                        tests_collected=session.testscollected)
-        self.spooled = self.writer.finish()
-        self.finished = True
+        for rec in entries:
+            try:
+                self._finish(rec)
+            except Exception as exc:
+                self._capture_failed(exc)
 
     def update_run(self, **fields: Any) -> None:
         """Change columns of this run's ``runs`` row (e.g. ``exit_status``); written at the
@@ -297,3 +387,9 @@ class CaptureSession:
 def _tell(message: str) -> None:
     """A line on stderr, for news after the terminal summary (e.g. a spool written late)."""
     print(message, file=sys.stderr)
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: first line of the message``."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

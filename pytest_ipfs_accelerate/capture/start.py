@@ -59,6 +59,7 @@ def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Captur
             capture_output=resolve(config, option="ipfs_accel_capture_output",
                                    key="db.capture_output"),
             output_max_chars=settings.get("db.output_max_chars"),
+            property_max_chars=settings.get("db.property_max_chars"),
         ),
         connection=settings.get("db.connection"),
         flush_rows=resolve(config, option="ipfs_accel_flush_rows", key="db.flush_rows"),

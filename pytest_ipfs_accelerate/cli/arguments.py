@@ -44,10 +44,12 @@ def settings(path: str | None) -> Any:
 
 
 def open_read_only(path: str) -> Any:
-    """The results DB at ``path``, read-only (clear errors for every bad file)."""
-    from pytest_ipfs_accelerate.db.connect import open_database
+    """The results DB at ``path``, read-only (clear errors for every bad file). A writer
+    busy with it (a pytest run flushing) is waited for, bounded, with a line on stderr
+    after a few seconds."""
+    from pytest_ipfs_accelerate.db.connect import open_for_reading
 
-    return open_database(path, read_only=True)
+    return open_for_reading(path, on_wait=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def write_output(text: str, output: str | Path | None = None, *, what: str = "") -> None:
@@ -64,22 +66,38 @@ def write_output(text: str, output: str | Path | None = None, *, what: str = "")
 
 
 def emit(cur: Any, fmt: str) -> None:
-    """Print a cursor's rows as an aligned table, CSV or JSON."""
-    names = [d[0] for d in cur.description]
-    rows = cur.fetchall()
+    """Print a cursor's rows as an aligned table, CSV or JSON. No control character from
+    the data reaches the terminal: the table and CSV show them as escapes (CSV keeps the
+    line feeds and tabs it quotes; its lines end with ``\\n``), JSON as ``\\u`` escapes."""
+    emit_rows([str(d[0]) for d in cur.description], cur.fetchall(), fmt)
+
+
+def emit_rows(names: list[str], rows: list[Any], fmt: str, *, width: int | None = None) -> None:
+    """:func:`emit` for rows at hand. ``width``: the table's last column is cut (``…``) so
+    that every line fits that many characters."""
+    from pytest_ipfs_accelerate.report.text import escape_controls, escape_json_controls
+
+    names = [escape_controls(n) for n in names]
     if fmt == "json":
-        print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], indent=2,
-                         default=str, ensure_ascii=False))
+        print(escape_json_controls(json.dumps([dict(zip(names, r, strict=True)) for r in rows],
+                                              indent=2, default=str, ensure_ascii=False)))
         return
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(names)
-        writer.writerows(rows)
+        writer.writerows([escape_controls(v, keep="\n\t") if isinstance(v, str) else v
+                          for v in r] for r in rows)
         sys.stdout.write(buf.getvalue())
         return
     cells = [[_cell(v) for v in r] for r in rows]
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
+    if width is not None and names:
+        room = max(width - sum(widths[:-1]) - 2 * (len(names) - 1), len(names[-1]), 4)
+        for r in cells:
+            if len(r[-1]) > room:
+                r[-1] = r[-1][:room - 1] + "…"
+        widths[-1] = max([len(names[-1])] + [len(r[-1]) for r in cells])
     print("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip())
     print("  ".join("-" * w for w in widths))
     for r in cells:
@@ -88,7 +106,9 @@ def emit(cur: Any, fmt: str) -> None:
 
 
 def _cell(value: Any) -> str:
+    from pytest_ipfs_accelerate.report.text import escape_controls
+
     if value is None:
         return ""
-    text = str(value).replace("\n", "\\n")
+    text = escape_controls(str(value))
     return text if len(text) <= 80 else text[:77] + "..."

@@ -76,14 +76,23 @@ def resolve(config: pytest.Config, *, option: str, key: str, env: str | None = N
 
     import pytest
 
+    from pytest_ipfs_accelerate.config.settings import _field
+    from pytest_ipfs_accelerate.config.validate import check_value
+
     value = config.getoption(option, default=None)
-    if value is not None:
-        return value
+    if value is not None:  # checked like the file's values: no nan, no -5, no NUL
+        try:
+            return check_value(_field(key), value, "command line",
+                               "--" + option.replace("_", "-"))
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if env and env in os.environ:
-        from pytest_ipfs_accelerate.config.settings import _field, parse_env_value
+        from pytest_ipfs_accelerate.config.settings import parse_env_value
 
         try:
-            return parse_env_value(_field(key), os.environ[env], env)
+            field = _field(key)
+            return check_value(field, parse_env_value(field, os.environ[env], env),
+                               f"env {env}", key)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
     value = settings_for(config).get(key)

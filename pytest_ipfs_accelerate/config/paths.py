@@ -10,14 +10,19 @@ if TYPE_CHECKING:
     import pytest
 
 
+#: ``--ipfs-accel-db off`` (or ``IPFS_ACCEL_DB=off``) switches capture off, whatever an
+#: ini option or a config file names.
+OFF = "off"
+
+
 def db_path_for(config: pytest.Config, settings: Any) -> Path | None:
     """The DB path by precedence: option > env > ini > config file; None means off."""
     value = config.getoption("ipfs_accel_db")
     if value:
-        return Path(value).expanduser()
+        return None if value == OFF else Path(value).expanduser()
     env = os.environ.get("IPFS_ACCEL_DB") or os.environ.get("IPFS_ACCEL_DB_PATH")
     if env:
-        return Path(env).expanduser()
+        return None if env == OFF else Path(env).expanduser()
     ini = config.getini("ipfs_accel_db")
     if ini:
         return under_root(config, str(ini))

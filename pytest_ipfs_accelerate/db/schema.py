@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pytest_ipfs_accelerate.db.tables import TABLES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Views of version 1.
 V1_VIEWS = [
@@ -80,8 +80,9 @@ SELECT b.run_id, b.nodeid, b.name, b.group_name, b.status, b.median_s, b.mean_s,
 FROM benchmark_results b JOIN runs r USING (run_id)""",
 ]
 
-#: version -> statements that build that version from the previous one.
+#: version -> statements that build that version from the previous one (version 3 adds
+#: the ``dropped_rows`` table and no view).
 MIGRATIONS: dict[int, list[str]] = {
     version: [*(t.ddl() for t in TABLES if t.since == version), *views]
-    for version, views in ((1, V1_VIEWS), (2, V2_VIEWS))
+    for version, views in ((1, V1_VIEWS), (2, V2_VIEWS), (3, []))
 }

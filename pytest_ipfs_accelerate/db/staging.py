@@ -27,6 +27,24 @@ class Batch(NamedTuple):
     puts: dict[tuple[str, Any], tuple[str, str, dict[str, Any]]]
     count: int
 
+    def units(self) -> list[tuple[str | None, Any]]:
+        """Its rows one by one, keyed rows first: ``(None, put key)`` or ``(layout, row)``."""
+        return [(None, key) for key in self.puts] + [
+            (name, row) for name, rows in self.rows.items() for row in rows]
+
+    def of(self, units: Sequence[tuple[str | None, Any]]) -> Batch:
+        """The batch of some of its :meth:`units`."""
+        rows: dict[str, list[Sequence[Any]]] = {}
+        puts = {}
+        count = 0
+        for name, item in units:
+            if name is None:
+                puts[item] = self.puts[item]
+            else:
+                rows.setdefault(name, []).append(item)
+                count += 1
+        return Batch(rows, puts, count)
+
 
 class _Statements(NamedTuple):
     table: str
@@ -58,6 +76,11 @@ class Stager:
     def table_of(self, name: str) -> str:
         declared = self.layouts.get(name)
         return name if declared is None else declared[0].table.name
+
+    def describe(self, name: str) -> tuple[str, Sequence[str], dict[str, Any]]:
+        """(table, the columns its rows hold, its constants' values) of a layout or table."""
+        layout, values = self.layouts.get(name) or (TABLES_BY_NAME[name], {})
+        return layout.table.name, layout.columns, values
 
     def write(self, con: Any, batch: Batch, stored: set[tuple[str, Any]]) -> None:
         """One transaction: the keyed rows (``stored``: the keys already in this DB), then

@@ -280,9 +280,20 @@ is_regression BOOLEAN NOT NULL
 detected_at TIMESTAMPTZ NOT NULL
 """, since=2)
 
+# -- version 3: rows the writer could not store, and why ------------------------------------
+DROPPED_ROWS = Table("dropped_rows", """
+run_id UUID
+table_name VARCHAR NOT NULL
+nodeid VARCHAR
+reason VARCHAR NOT NULL
+row_text VARCHAR
+dropped_at TIMESTAMPTZ NOT NULL
+""", since=3)
+
 #: Every table, in creation order.
 TABLES: tuple[Table, ...] = (SCHEMA_META, RUNS, RUN_TAGS, TEST_RESULTS, OPERATIONS, HARDWARE,
-                             BENCHMARK_RESULTS, BENCHMARK_SAMPLES, METRICS, REGRESSIONS)
+                             BENCHMARK_RESULTS, BENCHMARK_SAMPLES, METRICS, REGRESSIONS,
+                             DROPPED_ROWS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 #: Column order of each table.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.columns for t in TABLES}

@@ -93,17 +93,23 @@ def attached_source(con: duckdb.DuckDBPyConnection, src: Path) -> Iterator[None]
             con.execute(f"DETACH {_ALIAS}")
 
 
-@contextlib.contextmanager
-def _current_schema_copy(src: Path) -> Iterator[Path]:
-    """``src`` itself when its schema is current, else an upgraded temporary copy."""
-    try:  # refuses files that are not results DBs, and newer schemas
+def check_source(src: Path) -> int:
+    """The schema version of the merge input ``src``; a file that is not a results DB, is
+    damaged or has a newer schema is refused (``DatabaseError``)."""
+    try:
         reader = open_database(src, read_only=True)
     except SchemaVersionError as exc:
         raise SchemaVersionError(f"merge input {exc}") from None
     try:
-        version = check_schema(reader, src)
+        return check_schema(reader, src)
     finally:
         reader.close()
+
+
+@contextlib.contextmanager
+def _current_schema_copy(src: Path) -> Iterator[Path]:
+    """``src`` itself when its schema is current, else an upgraded temporary copy."""
+    version = check_source(src)
     if version == SCHEMA_VERSION:
         yield src
         return

@@ -13,16 +13,27 @@ connection policy (``[db] connection``, see ``db.attachment``): ``per-flush`` (d
 or ``hold``. A lock held by another process is waited for up to ``lock_timeout_s`` with
 exponential backoff and jitter.
 
-A flush that fails (lock not had in time, or any error) rolls back and keeps its rows for
-the next flush; nothing is dropped. If the rows still cannot be written at ``finish()``,
-they go to a spool file (``db.spools``), which the next writer on that DB, or
-``ipfs-accel merge``, folds in.
+A flush that fails (lock not had in time, or any error of the file) rolls back and keeps
+its rows for the next flush. If the rows still cannot be written at ``finish()``, they go
+to a spool file (``db.spools``), which the next writer on that DB, or ``ipfs-accel
+merge``, folds in. Two failures are handled apart:
+
+* A row DuckDB refuses (a value it cannot convert or store) would fail every retry: the
+  batch is bisected, the bad rows are dropped and recorded in ``dropped_rows``, the rest
+  is written (``db.isolation``).
+* A full device: the flush is undone (``db.attachment``) and retried in halves, down to
+  one row, so the rows that fit are stored; whatever fits nowhere, not even in a spool,
+  is counted in :attr:`BufferedWriter.lost_rows`.
+
+Nothing here raises into the caller after :meth:`BufferedWriter.start`: what was not
+stored, and why, is in :meth:`BufferedWriter.problems`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 import time
 import warnings
@@ -30,10 +41,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_ipfs_accelerate.db.attachment import CONNECTION_POLICIES, Attachment
+from pytest_ipfs_accelerate.db.attachment import CONNECTION_POLICIES, Attachment, FlushUndone
 from pytest_ipfs_accelerate.db.buffer import RowBuffer
+from pytest_ipfs_accelerate.db.connect import damage_message, is_damage_error
+from pytest_ipfs_accelerate.db.isolation import (
+    Dropped,
+    PartlyWritten,
+    is_space_error,
+    record_dropped,
+    write_isolating,
+)
 from pytest_ipfs_accelerate.db.spools import write_spool
-from pytest_ipfs_accelerate.db.staging import Stager
+from pytest_ipfs_accelerate.db.staging import Batch, Stager
 from pytest_ipfs_accelerate.db.tables import Layout
 from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError
 
@@ -114,6 +133,20 @@ class BufferedWriter:
         self.flushes = 0
         self.failed_flushes = 0
         self.spooled_to: Path | None = None
+        #: The last error that kept rows from the DB (None once a flush succeeds).
+        self.last_error: Exception | None = None
+        #: Rows the DB refused, dropped and recorded in ``dropped_rows`` (and the first reason).
+        self.dropped_rows = 0
+        self.drop_reason: str | None = None
+        #: Rows stored nowhere (neither the DB nor a spool would take them), and why.
+        self.lost_rows = 0
+        self.lost_reason: str | None = None
+        self._short_of_space = False  # a flush met a full device: write in parts, detach
+        #: Set when DuckDB found the file damaged: nothing more is written to it or spooled
+        #: for it (a spool would be folded into it later); its rows count as lost.
+        self.damaged: DatabaseError | None = None
+        self._part_rows: int | None = None  # rows a part holds then (halved on each miss)
+        self._unsettled: list[Batch] = []  # written while attached: not yet checkpointed
         if flush_seconds > 0:
             self._thread = threading.Thread(target=self._timer, name="ipfs-accel-flush",
                                             daemon=True)
@@ -210,11 +243,13 @@ class BufferedWriter:
         return self._started
 
     def flush(self, *, wait: bool = True) -> bool:
-        """Write every buffered row in one transaction; False (rows kept) if it failed."""
+        """Write every buffered row, in one transaction (more only to isolate rows DuckDB
+        refuses, or on a full device); False (rows kept) if it failed."""
         return self._flush(wait=wait, strict=False)
 
     def finish(self) -> Path | None:
         """Final flush; rows that still cannot be written go to a spool file (returned).
+        Never raises: rows that fit nowhere are counted in :attr:`lost_rows`.
 
         The DB stays attached (and locked) from here until ``close()``.
         """
@@ -227,14 +262,44 @@ class BufferedWriter:
         return self._spool()
 
     def close(self) -> Path | None:
-        """``finish()``, then close a held connection. Returns the spool path, if any."""
+        """``finish()``, then close a held connection. Returns the spool path, if any.
+        Never raises (see :meth:`problems`)."""
         try:
             self._wait_released()
-        finally:  # rows added since release_in_background() are written too
-            spooled = self.finish()
-            with self._io:
+        except Exception as exc:  # the background release failed: its rows come back
+            self._released_badly(exc)
+        spooled = self.finish()  # rows added since release_in_background() are written too
+        with self._io:
+            try:
+                self._db.release()
+            except Exception as exc:
+                self._released_badly(exc)
+        if self._buffer.waiting:  # rows an undone checkpoint gave back
+            spooled = self.finish() or spooled
+            with self._io, contextlib.suppress(Exception):
                 self._db.release()
         return spooled
+
+    def problems(self) -> list[str]:
+        """One line for each kind of row this writer did not store in the DB, and why."""
+        out = []
+        if self.dropped_rows:
+            out.append(f"{self.dropped_rows} row(s) refused by DuckDB were dropped and listed "
+                       f"in the dropped_rows table ({self.drop_reason})")
+        if self.lost_rows:
+            out.append(f"{self.lost_rows} row(s) were stored neither in {self.path} nor in a "
+                       f"spool file: {self.lost_reason}")
+        return out
+
+    def _released_badly(self, exc: Exception) -> None:
+        """A detach failed. After :class:`FlushUndone` the rows written while attached are
+        back in the buffer, for a flush or a spool; any other failure left them in the
+        WAL, which the next open replays."""
+        self.last_error = exc
+        if isinstance(exc, FlushUndone):
+            self._short_of_space = True
+            self._undo_unsettled()
+        self._unsettled.clear()
 
     def release_in_background(self) -> None:
         """After ``finish()``: detach the DB (its checkpoint) and shut the engine down on a
@@ -259,7 +324,7 @@ class BufferedWriter:
         """Stop without writing (the run is refused, e.g. its DB path is bad)."""
         self._stop.set()
         self._buffer.take()
-        with self._io:
+        with self._io, contextlib.suppress(Exception):
             self._db.release()
 
     @contextlib.contextmanager
@@ -270,59 +335,141 @@ class BufferedWriter:
 
     # -- internals -------------------------------------------------------------------------
     def _flush(self, *, wait: bool, strict: bool) -> bool:
+        if self.damaged is not None and not strict:
+            self._failed(self.damaged)
+            return False
         if not self._io.acquire(blocking=wait):
             return False
         try:
             batch = self._buffer.take()
-            if batch is None and (self._db.prepared or not strict):
+            if batch is None:
+                if self._db.prepared or not strict:
+                    return True
+                with self._db.connected(stay=self._stay()):  # create or upgrade the DB
+                    pass
+                self.flushes += 1
                 return True
-            try:
-                # After finish() the session's last reads (its report) follow at once:
-                # stay attached until close() rather than attach again for them.
-                with self._db.connected(stay=self._stop.is_set()) as con:
-                    if batch is not None:
-                        self._stager.write(con, batch, self._stored_keys)
-            except Exception as exc:
-                if batch is not None:
-                    self._buffer.give_back(batch)
-                if strict:
-                    raise
-                self._failed(exc)
-                return False
-            if batch is not None:
-                self.rows_written += batch.count
-                self.tables_written.update(self._stager.table_of(name)
-                                           for name, rows in batch.rows.items() if rows)
-                self.tables_written.update(t for t, _, _ in batch.puts.values())
-                self._stored_keys.update(batch.puts)
-            self.flushes += 1
-            self._retry_at = 0.0
-            return True
+            return self._write(batch, strict=strict)
         finally:
             self._io.release()
 
-    def _spool(self) -> Path:
-        """Write what is left to a spool file of the DB (``db.spools``)."""
+    def _write(self, batch: Batch, *, strict: bool) -> bool:
+        """Write ``batch``: at once, or in parts while the device is short of space."""
+        pending: Batch | None = batch
+        while pending is not None:
+            part, rest = pending, None
+            limit = self._part_rows
+            if limit is not None and pending.count + len(pending.puts) > limit:
+                units = pending.units()
+                part, rest = pending.of(units[:limit]), pending.of(units[limit:])
+            stay = self._stay()
+            try:
+                with self._db.connected(stay=stay) as con:
+                    dropped = self._write_into(con, part)
+            except Exception as exc:
+                error, left = exc, part
+                if isinstance(exc, PartlyWritten):
+                    error, left = exc.error, exc.left
+                elif isinstance(exc, FlushUndone):
+                    self._undo_unsettled()
+                if is_damage_error(error):
+                    if not isinstance(error, DatabaseError):
+                        error = DatabaseError(damage_message(self.path or "the DB", error,
+                                                             unchanged=strict))
+                    self.damaged = error
+                if isinstance(error, FlushUndone) or is_space_error(error):
+                    self._short_of_space = True
+                    size = left.count + len(left.puts) if left is not None else 0
+                    if size > 1:  # try again with half as many rows
+                        self._part_rows = max(1, min(size, self._part_rows or size) // 2)
+                        pending = _joined(left, rest)
+                        continue
+                for back in (rest, left):
+                    if back is not None:
+                        self._buffer.give_back(back)
+                if strict:
+                    raise error from None
+                self._failed(error)
+                return False
+            self._settled(part, dropped, stayed=stay and self._db.attached
+                          and self._db.policy == "per-flush")
+            pending = rest
+        self._retry_at = 0.0
+        self.last_error = None
+        return True
+
+    def _write_into(self, con: Any, batch: Batch) -> list[Dropped]:
+        """One batch into ``con``'s DB (or a spool's), rows DuckDB refuses dropped and
+        recorded (``db.isolation``)."""
+        stored = self._stored_keys if con is self._db.con else set()  # else a spool's
+        dropped = write_isolating(lambda part: self._stager.write(con, part, stored), batch,
+                                  self._stager.describe)
+        if dropped:
+            record_dropped(con, dropped)
+        return dropped
+
+    def _settled(self, batch: Batch, dropped: list[Dropped], *, stayed: bool) -> None:
+        """Account for a batch written (``stayed``: still attached, not checkpointed)."""
+        self.rows_written += batch.count - sum(not d.keyed for d in dropped)
+        self.tables_written.update(self._stager.table_of(name)
+                                   for name, rows in batch.rows.items() if rows)
+        self.tables_written.update(t for t, _, _ in batch.puts.values())
+        self._stored_keys.update(batch.puts)
+        if dropped:
+            self.dropped_rows += len(dropped)
+            self.drop_reason = self.drop_reason or dropped[0].reason
+            self.tables_written.add("dropped_rows")
+        if stayed:
+            self._unsettled.append(batch)
+        else:
+            self._unsettled.clear()
+        self.flushes += 1
+
+    def _undo_unsettled(self) -> None:
+        """The flushes written while attached were undone with the last one: back they come."""
+        unsettled, self._unsettled = self._unsettled, []
+        for batch in reversed(unsettled):
+            self.rows_written -= batch.count
+            self._buffer.give_back(batch)
+
+    def _stay(self) -> bool:
+        """Stay attached after this flush? After ``finish()`` the session's last reads
+        follow at once, and the background release checkpoints; not when the device is
+        short of space, where a failed checkpoint must be known while the rows are at hand."""
+        return self._stop.is_set() and not self._short_of_space and not _low_on_space(self.path)
+
+    def _spool(self) -> Path | None:
+        """Write what is left to a spool file of the DB (``db.spools``); if that fails too,
+        count the rows as lost."""
         assert self.path is not None
         batch = self._buffer.take()
-        assert batch is not None
+        if batch is None:
+            return None
+        if self.damaged is not None:
+            self.lost_rows += batch.count
+            self.lost_reason = str(self.damaged)
+            return None
         try:
             final = write_spool(self.path, self.spool_name,
-                                lambda con: self._stager.write(con, batch, set()), batch.count)
-        except DatabaseError:
-            self._buffer.give_back(batch)
-            raise
+                                lambda con: self._write_into(con, batch), batch.count)
+        except DatabaseError as exc:
+            self.lost_rows += batch.count
+            self.lost_reason = ("no space left on the device" if is_space_error(exc)
+                                else str(exc))
+            return None
         self.spooled_to = final
         return final
 
     def _failed(self, exc: Exception) -> None:
         self.failed_flushes += 1
+        self.last_error = exc
         self._retry_at = time.monotonic() + max(self.flush_seconds, 1.0)
-        warnings.warn(WriterWarning(
-            f"results DB flush failed ({type(exc).__name__}: {exc}); {self.pending} rows kept "
-            "for the next flush"), stacklevel=3)
-        if self._buffer.pending > self.max_buffered_rows:
-            raise exc
+        if not self._stop.is_set():  # at the end, the spool or problems() tell the outcome
+            warnings.warn(WriterWarning(
+                f"results DB flush failed ({type(exc).__name__}: {exc}); {self.pending} rows "
+                "kept for the next flush"), stacklevel=3)
+        if self._buffer.pending > self.max_buffered_rows and self.path is not None:
+            self._spool()  # memory stays bounded; the spool is folded in later
 
     def _timer(self) -> None:
         period = max(self.flush_seconds / 2, 0.05)
@@ -338,3 +485,27 @@ class BufferedWriter:
                     self.flush()
                 except Exception:  # pragma: no cover - reported by _failed's warning
                     pass
+
+
+def _joined(first: Batch | None, second: Batch | None) -> Batch | None:
+    """Two batches as one, ``first``'s rows in front."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return Batch({name: [*first.rows.get(name, ()), *second.rows.get(name, ())]
+                  for name in {**first.rows, **second.rows}},
+                 {**first.puts, **second.puts}, first.count + second.count)
+
+
+#: Free space below which the final flush does not stay attached (see ``_stay``).
+LOW_SPACE_BYTES = 64 << 20
+
+
+def _low_on_space(path: Path | None) -> bool:
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent if str(path.parent) else ".").free < LOW_SPACE_BYTES
+    except OSError:
+        return False

@@ -53,7 +53,10 @@ class SessionReport:
                                                db_path=str(capture.db_path),
                                                written=writer.tables_written)
         except Exception as exc:  # the data is safe; only the summary failed
-            self.error = f"{type(exc).__name__}: {exc}"
+            from pytest_ipfs_accelerate.db.connect import damage_message, is_damage_error
+
+            self.error = (damage_message(capture.db_path, exc, unchanged=False)
+                          if is_damage_error(exc) else f"{type(exc).__name__}: {exc}")
             return
         if self.report_path is not None:
             try:
@@ -61,25 +64,37 @@ class SessionReport:
             except OSError as exc:
                 self.error = f"cannot write {self.report_path}: {exc.strerror}"
                 self.report_path = None
+            except Exception as exc:  # a rendering bug must not change the tests' outcome
+                self.error = f"cannot write {self.report_path}: {type(exc).__name__}: {exc}"
+                self.report_path = None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tr = terminalreporter
         capture = self.capture
+        if capture.start_error_raised:  # pytest prints the usage error itself: once is enough
+            return
         tr.write_sep("=", "ipfs-accelerate results")
         if capture.start_error is not None:
             tr.write_line(f"nothing recorded: {capture.start_error}", red=True)
             return
         if capture.spooled is not None:
-            tr.write_line(f"results DB {capture.db_path} stayed locked: the rows not yet "
-                          f"written were spooled to {capture.spooled}; the next session on "
-                          f"that DB, or `ipfs-accel merge {capture.db_path} ...`, folds them "
-                          "in", yellow=True)
-        if self.report is None:
+            tr.write_line(capture.spool_news(), yellow=True)
+        missing = capture.not_recorded()
+        if missing is not None:  # one line: what this run did not record, and why
+            tr.write_line(f"WARNING {missing}", yellow=True)
+            capture.told(missing)
+        lines = None
+        if self.report is not None:
+            try:
+                lines = render_terminal(self.report)
+            except Exception as exc:  # the data is safe; only the summary failed
+                self.error = f"{type(exc).__name__}: {exc}"
+        if lines is None:
             tr.write_line(f"results DB: {capture.db_path} (run {capture.run_id})")
             if self.error:
                 tr.write_line(f"report not built: {self.error}", red=True)
             return
-        for line in render_terminal(self.report):
+        for line in lines:
             tr.write_line(line)
         if self.report_path is not None:
             tr.write_line(f"report written to {self.report_path}")

@@ -158,7 +158,8 @@ def test_locked_past_timeout_keeps_rows_then_spools_and_next_writer_folds(tmp_pa
     finally:
         holder.kill()
         holder.wait()
-    assert spooled == spool_dir(db) / f"{run_id}.duckdb" and spooled.is_file()
+    assert spooled.parent == spool_dir(db) and spooled.is_file()
+    assert spooled.name.startswith(f"{run_id}-") and spooled.suffix == ".duckdb"
     assert query(spooled, "SELECT count(*) FROM run_tags") == [(120,)]
     # The next writer on that DB folds the spool in: the run row's final state wins.
     nxt = _writer(db, uuid.uuid4())
