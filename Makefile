@@ -7,7 +7,9 @@ setup:
 # The main job on embedded defaults: the example suite, every result into DuckDB,
 # the session report printed and written as Markdown.
 demo:
-	@test -x .venv/bin/python || SETUP_SERVICES=0 bash .ci/setup.sh
+	@test -x .venv/bin/python || { echo "demo: no .venv yet: installing it first (a few" \
+	    "minutes; each step is printed)"; SETUP_SERVICES=0 bash .ci/setup.sh; }
+	@echo "demo: running the example suite in conftest_examples/ (results into demo.duckdb)"
 	.venv/bin/python -m pytest conftest_examples -p no:cacheprovider \
 	    --ipfs-accel-db demo.duckdb --ipfs-accel-report demo-report.md
 	.venv/bin/ipfs-accel runs demo.duckdb --limit 5

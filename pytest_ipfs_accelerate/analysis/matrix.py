@@ -25,7 +25,13 @@ class Cell:
 
     @property
     def score(self) -> float | None:
-        """passed / (passed + failed): the share of runs that worked; None if none ran."""
+        """Does it work on this hardware: passed / (passed + failed), xpassed counted as
+        passed and errors as failed; None when nothing passed or failed (only skips or
+        xfails, which say it was not expected to work there).
+
+        The one definition every rendering shows (terminal, Markdown, HTML, CLI), always
+        with the counts: a test that always xfails reads ``n/a (3 xfail)``.
+        """
         ran = self.passed + self.failed
         return self.passed / ran if ran else None
 

@@ -10,16 +10,16 @@ from typing import Any
 from pytest_ipfs_accelerate.analysis.compare import CompareResult, Comparison
 from pytest_ipfs_accelerate.analysis.matrix import Matrix
 from pytest_ipfs_accelerate.analysis.trends import TrendSeries
-
-
-def _num(value: float | None, unit: str | None = None) -> str:
-    if value is None:
-        return "-"
-    if unit == "s":
-        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")):
-            if abs(value) >= scale or scale == 1e-9:
-                return f"{value / scale:.4g} {suffix}"
-    return f"{value:.4g}" + (f" {unit}" if unit else "")
+from pytest_ipfs_accelerate.report.charts import score_color
+from pytest_ipfs_accelerate.report.text import (
+    SCORE_NOTE,
+    escape_controls,
+    format_change,
+    format_p,
+    format_ratio,
+    format_value,
+    matrix_cell_text,
+)
 
 
 def _verdict(c: Comparison) -> str:
@@ -31,22 +31,57 @@ def compare_markdown(result: CompareResult, *, only_changes: bool = False) -> st
     lines = [f"# Compare: candidate {cand.label} vs baseline {base.label}", "",
              f"{len(result.comparisons)} compared, {len(result.regressions)} regressed, "
              f"{len(result.improvements)} improved.", ""]
+    noise = any(c.method == "noise" for c in result.comparisons)
+    if noise:
+        lines += _noise_notes(result)
     shown = [c for c in result.comparisons
              if not only_changes or c.is_regression or c.is_improvement]
     if shown:
-        lines += ["| verdict | test | metric | device | baseline | candidate | ratio | p | "
-                  "method | threshold |", "|---|---|---|---|---|---|---|---|---|---|"]
+        if noise:
+            lines += ["| verdict | test | metric | device | baseline | candidate | "
+                      "change vs history [95% interval] | run-to-run spread | history | "
+                      "threshold |", "|---|---|---|---|---|---|---|---|---|---|"]
+        else:
+            lines += ["| verdict | test | metric | device | baseline | candidate | ratio | p | "
+                      "method | threshold |", "|---|---|---|---|---|---|---|---|---|---|"]
         order = sorted(shown, key=lambda c: (not c.is_regression, not c.is_improvement,
                                              c.nodeid or "", c.name))
         for c in order:
             device = (c.device or "") + (" (simulated)" if c.is_simulated else "")
-            ratio = f"{c.ratio:.3f}x" if c.ratio is not None else "-"
-            p = f"{c.p_value:.2g}" if c.p_value is not None else "-"
-            lines.append(
-                f"| {_verdict(c)} | {c.nodeid or c.name} | {c.metric} | {device} | "
-                f"{_num(c.baseline_value, c.unit)} | {_num(c.candidate_value, c.unit)} | "
-                f"{ratio} | {p} | {c.method} | {c.threshold:.0%} |")
-    return "\n".join(lines) + "\n"
+            head = (f"| {_verdict(c)} | {c.nodeid or c.name} | {c.metric} | {device} | "
+                    f"{format_value(c.baseline_value, c.unit)} | "
+                    f"{format_value(c.candidate_value, c.unit)} | ")
+            if noise:
+                spread = "-" if c.spread is None else f"{c.spread:.1%}"
+                lines.append(f"{head}{_change_cell(c)} | {spread} | {c.history} | "
+                             f"{c.threshold:.0%} |")
+            else:
+                lines.append(f"{head}{format_ratio(c.ratio)} | {format_p(c.p_value)} | "
+                             f"{c.method} | {c.threshold:.0%} |")
+    return escape_controls("\n".join(lines) + "\n", keep="\n")
+
+
+def _change_cell(c: Comparison) -> str:
+    """``+31.7% [+12.0%, +54.9%]``, or why the change was not judged."""
+    if c.change is None:
+        return c.note or "-"
+    if c.ci_low is None or c.ci_high is None:
+        return f"{c.change:+.1%} ({c.note})" if c.note else f"{c.change:+.1%}"
+    return f"{c.change:+.1%} [{c.ci_low:+.1%}, {c.ci_high:+.1%}]"
+
+
+def _noise_notes(result: CompareResult) -> list[str]:
+    """What the noise method could not judge, and the run's shared change."""
+    notes = []
+    short = [c for c in result.comparisons if c.note and "not judged" in c.note]
+    if short:
+        notes.append(f"- {len(short)} not judged: {short[0].note} (the gate passes; more "
+                     "runs of this hardware, branch and tox env give it a history)")
+    if result.shared_change is not None:
+        notes.append(f"- every timed benchmark together: {result.shared_change:+.1%} against "
+                     "its history (a busier or calmer machine, or a change that affects all "
+                     "alike; timings cannot tell which, instruction counts can)")
+    return [*notes, ""] if notes else []
 
 
 def compare_json(result: CompareResult) -> str:
@@ -54,8 +89,16 @@ def compare_json(result: CompareResult) -> str:
                        "baseline_run": asdict(result.baseline_run),
                        "regressions": len(result.regressions),
                        "improvements": len(result.improvements),
-                       "comparisons": [asdict(c) for c in result.comparisons]},
+                       "comparisons": [comparison_dict(c) for c in result.comparisons]},
                       indent=2, default=str)
+
+
+def comparison_dict(c: Comparison) -> dict[str, Any]:
+    """A comparison as JSON: its numbers, and ``display`` texts in the metric's unit."""
+    return {**asdict(c), "display": {
+        "baseline": format_value(c.baseline_value, c.unit),
+        "candidate": format_value(c.candidate_value, c.unit),
+        "change": format_change(c.baseline_value, c.candidate_value, c.unit, c.ratio)}}
 
 
 def trend_markdown(series: list[TrendSeries]) -> str:
@@ -66,27 +109,32 @@ def trend_markdown(series: list[TrendSeries]) -> str:
         metric = "" if s.metric == "time" else f" / {s.metric}"
         lines.append(f"## {head}{metric} on {s.device or 'cpu'}{sim}, hardware "
                      f"{(s.hardware_fingerprint or '?')[:12]}")
-        lines.append(f"{len(s.points)} runs, latest {_num(s.points[-1].value, s.unit)}; "
+        lines.append(f"{len(s.points)} runs, latest {format_value(s.points[-1].value, s.unit)}; "
                      f"{len(s.change_points)} change point(s)")
         for cp in s.change_points:
             p = s.points[cp.index]
             lines.append(f"- step at run {cp.run_id[:8]} ({(p.git_commit or '')[:12]}): "
-                         f"{_num(cp.before, s.unit)} -> {_num(cp.after, s.unit)} "
-                         f"({cp.ratio:.2f}x)")
+                         f"{format_change(cp.before, cp.after, s.unit, cp.ratio)}")
         lines.append("")
-    return "\n".join(lines)
+    return escape_controls("\n".join(lines), keep="\n")
 
 
 def trend_json(series: list[TrendSeries]) -> str:
-    return json.dumps([asdict(s) for s in series], indent=2, default=str)
+    out = []
+    for s in series:
+        data = asdict(s)
+        for point in data["points"]:
+            point["display"] = format_value(point["value"], s.unit)
+        out.append(data)
+    return json.dumps(out, indent=2, default=str)
 
 
 def matrix_dict(m: Matrix) -> dict[str, Any]:
     return {
         "by": m.by, "rows": m.rows, "columns": m.columns,
         "simulated_columns": sorted(m.simulated_columns),
-        "cells": [{"row": r, "column": c, **asdict(cell), "score": cell.score}
-                  for (r, c), cell in sorted(m.cells.items())],
+        "cells": [{"row": r, "column": c, **asdict(cell), "score": cell.score,
+                   "text": _cell_text(m, r, c)} for (r, c), cell in sorted(m.cells.items())],
     }
 
 
@@ -94,23 +142,20 @@ def _cell_text(m: Matrix, row: str, col: str) -> str:
     cell = m.cells.get((row, col))
     if cell is None:
         return ""
-    parts = [f"{n} {k}" for k, n in (("pass", cell.passed), ("fail", cell.failed),
-                                       ("skip", cell.skipped), ("xfail", cell.xfailed)) if n]
-    score = f"{cell.score:.0%}" if cell.score is not None else "n/a"
-    return f"{score} ({', '.join(parts)})"
+    return matrix_cell_text(cell.passed, cell.failed, cell.skipped, cell.xfailed, cell.score)
 
 
 def matrix_markdown(m: Matrix) -> str:
     head = "test" if m.by == "test" else "model"
     lines = ["# Compatibility matrix", "",
-             "Score = passed / (passed + failed) over every run; simulated columns are "
-             "marked and never merged with real hardware.", "",
+             f"{SCORE_NOTE}; simulated columns are marked and never merged with real "
+             "hardware.", "",
              "| " + " | ".join([head, *m.columns]) + " |",
              "|" + "---|" * (len(m.columns) + 1)]
     for row in m.rows:
         lines.append("| " + " | ".join([row.replace("|", "\\|"),
                                         *(_cell_text(m, row, c) for c in m.columns)]) + " |")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n", keep="\n")
 
 
 def matrix_html(m: Matrix) -> str:
@@ -123,8 +168,7 @@ def matrix_html(m: Matrix) -> str:
         tds = []
         for c in m.columns:
             cell = m.cells.get((row, c))
-            score = cell.score if cell else None
-            hue = "" if score is None else f" style=\"background:hsl({int(score * 120)},60%,85%)\""
+            hue = "" if cell is None else f" style=\"background:{score_color(cell.score, light=True)}\""
             tds.append(f"<td{hue}>{esc(_cell_text(m, row, c))}</td>")
         body.append(f"<tr><th>{esc(row)}</th>{''.join(tds)}</tr>")
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Compatibility matrix"

@@ -39,17 +39,47 @@ def add_benchmark_sections(con: duckdb.DuckDBPyConnection, report: RunReport, li
             SELECT nodeid, name, value, unit, direction, device, is_simulated FROM metrics
             WHERE run_id = ? ORDER BY is_simulated, name, nodeid LIMIT ?""", [rid, lim.metrics])
     if "regressions" in have:
-        report.regressions = rows(con, """
-            SELECT CAST(baseline_run_id AS VARCHAR) AS baseline_run_id, nodeid, name, metric,
-                   baseline_value, candidate_value, ratio, p_value, method, threshold,
-                   is_regression
-            FROM regressions WHERE candidate_run_id = ?
-            ORDER BY is_regression DESC, ratio DESC NULLS LAST, name LIMIT ?""",
-                                  [rid, lim.regressions])
+        _regressions(con, report, lim)
     if (report.benchmarks_total or report.metrics_total) and lim.trend_series > 0:
         _guarded(report, "trends", lambda: _trends(con, report, lim))
     if lim.matrix_rows > 0 and lim.matrix_columns > 0:
         _guarded(report, "compatibility matrix", lambda: _matrix(con, report, lim))
+
+
+def _regressions(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits) -> None:
+    """The stored comparisons of this run, each with its metric's unit and which way is
+    better (benchmarks: seconds, lower).
+
+    Improvements: the ``is_improvement`` column where the DB has it. A DB without it
+    gets the classic method's verdict with its default settings (past the threshold the
+    good way, and significant: Mann-Whitney p < 0.05, z-score |z| >= 3 when scored); a
+    ``noise`` comparison there shows no improvement, as its verdict was not stored.
+    """
+    stored = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'regressions' "
+        "AND table_schema = 'main'").fetchall()}
+    derived = ("NOT r.is_regression AND r.ratio IS NOT NULL AND CASE WHEN direction = "
+               "'higher' THEN r.ratio > 1 + coalesce(r.threshold, 0) ELSE r.ratio < 1 - "
+               "coalesce(r.threshold, 0) END AND CASE r.method "
+               "WHEN 'mann-whitney' THEN r.p_value < 0.05 "
+               "WHEN 'z-score' THEN r.p_value IS NULL OR r.p_value <= 0.0027 ELSE FALSE END")
+    improvement = "coalesce(r.is_improvement, FALSE)" if "is_improvement" in stored else derived
+    report.regressions = rows(con, f"""
+        WITH units AS (
+            SELECT name, any_value(unit) AS unit, any_value(direction) AS direction
+            FROM metrics WHERE run_id = ? GROUP BY name),
+        r AS (
+            SELECT r.*, CASE WHEN r.metric = 'time' THEN 's' ELSE u.unit END AS unit,
+                   CASE WHEN r.metric = 'time' THEN 'lower'
+                        ELSE coalesce(u.direction, 'lower') END AS direction
+            FROM regressions r LEFT JOIN units u ON r.metric <> 'time' AND u.name = r.metric
+            WHERE r.candidate_run_id = ?)
+        SELECT CAST(r.baseline_run_id AS VARCHAR) AS baseline_run_id, r.nodeid, r.name,
+               r.metric, r.unit, r.direction, r.baseline_value, r.candidate_value, r.ratio,
+               r.p_value, r.method, r.threshold, r.is_regression,
+               {improvement} AS is_improvement
+        FROM r ORDER BY r.is_regression DESC, is_improvement DESC, r.ratio DESC NULLS LAST,
+                        r.name LIMIT ?""", [report.run_id, report.run_id, lim.regressions])
 
 
 def _guarded(report: RunReport, what: str, build: Any) -> None:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import duckdb
     import pytest
 
+#: A failure's whole text: its traceback and captured output (collapsed in the pages).
+FAILURE_TEXT = ("longrepr", "stdout", "stderr", "log")
 _FULL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
@@ -93,8 +95,10 @@ def build_run_report(
                     ORDER BY d DESC LIMIT ?))
             ORDER BY duration_s DESC, nodeid LIMIT ?""",
                      [rid, rid, max(lim.slowest, 0), max(lim.slowest, 0)]),
-        failures=rows(con, """
-            SELECT nodeid, kind, outcome, crash_path, crash_lineno, crash_message
+        failures=rows(con, f"""
+            SELECT nodeid, kind, outcome, crash_path, crash_lineno, crash_message,
+                   {', '.join(f'left({c}, {max(lim.failure_text, 0)}) AS {c}'
+                              for c in FAILURE_TEXT)}
             FROM test_results WHERE run_id = ? AND outcome IN ('failed', 'error')
             ORDER BY nodeid LIMIT ?""", [rid, max(lim.failures, 0)]),
         failures_total=counts["failed"] + counts["error"],

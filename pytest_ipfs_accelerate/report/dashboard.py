@@ -7,13 +7,19 @@ the last good snapshot with its age, marked ``stale``. Answers are cached for
 ``min_interval_s``, so many browsers cost one DB open per interval.
 
 Endpoints: ``/`` (the page), ``/api/live`` (latest run, updated while it writes),
-``/api/runs``, ``/api/run/<id>`` (a run report as JSON), ``/report/<id>`` (the HTML report).
+``/api/runs``, ``/api/charts`` (SVG charts: outcomes over runs, durations, benchmark
+trends), ``/api/run/<id>`` (a run report as JSON), ``/report/<id>`` (the HTML report).
+
+Only requests whose ``Host`` header names the address it listens on are answered (a web
+page cannot reach it through a DNS name rebound to 127.0.0.1). A DB that cannot be read
+(busy, corrupt) gives 503 with a JSON error, or the last good snapshot marked stale.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -23,18 +29,28 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError, IpfsAccelError
+from pytest_ipfs_accelerate.report.build import FAILURE_TEXT
 from pytest_ipfs_accelerate.report.dashboard_page import PAGE
-from pytest_ipfs_accelerate.report.model import OUTCOMES, Limits, rows
+from pytest_ipfs_accelerate.report.model import OUTCOMES, Limits, backend_summary, rows
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _RUN_ID = re.compile(r"^[0-9a-fA-F-]{1,36}$")
 RECENT = 15
+#: Runs in the outcomes-over-runs chart; benchmark trend charts on the page.
+HISTORY_RUNS = 30
+TREND_CHARTS = 6
+#: Characters of a failure's traceback and each captured stream sent to the page.
+FAILURE_CHARS = 20_000
 #: Snapshots kept (live, runs, and the run reports last asked for).
 MAX_CACHED = 16
 
 
 class NoSnapshot(IpfsAccelError):
     """The DB could not be read and nothing was read before."""
+
+
+class Unreadable(DatabaseError):
+    """The DB opened but a read failed (a corrupt block, a foreign file)."""
 
 
 class SnapshotReader:
@@ -63,6 +79,14 @@ class SnapshotReader:
                 return self._answer(cached, now, stale=True, busy=busy, error=str(exc))
             try:
                 data = build(con)  # errors in the question (unknown run) go to the caller
+            except Exception as exc:
+                if not _is_db_error(exc):  # a question the DB cannot answer (unknown run)
+                    raise
+                # the file itself: a checksum error, a foreign file
+                error = f"{self.path}: cannot read the results DB: {_first_line(exc)}"
+                if cached is None:
+                    raise NoSnapshot(error) from None
+                return self._answer(cached, now, stale=True, error=error)
             finally:
                 con.close()
             if len(self._cache) >= MAX_CACHED:  # forget the oldest answer
@@ -73,7 +97,13 @@ class SnapshotReader:
     def _open(self) -> Any:
         from pytest_ipfs_accelerate.db.connect import open_database
 
-        return open_database(self.path, read_only=True, lock_timeout_s=self.lock_wait_s)
+        try:
+            return open_database(self.path, read_only=True, lock_timeout_s=self.lock_wait_s)
+        except Exception as exc:  # what the open does not translate (a corrupt file)
+            if not _is_db_error(exc):
+                raise
+            raise Unreadable(f"{self.path}: cannot open the results DB: "
+                             f"{_first_line(exc)}") from None
 
     @staticmethod
     def _answer(entry: tuple[float, Any], now: float, *, stale: bool, busy: bool = False,
@@ -86,8 +116,7 @@ class SnapshotReader:
 def live_state(con: Any) -> dict[str, Any] | None:
     """The newest run as it stands: counts, progress, recent results, failures."""
     found = rows(con, """
-        SELECT CAST(run_id AS VARCHAR) AS run_id, started_at, finished_at, exit_status, host,
-               git_branch, git_commit, tox_env, tests_collected, xdist_workers
+        SELECT * REPLACE (CAST(run_id AS VARCHAR) AS run_id)
         FROM runs ORDER BY started_at DESC LIMIT 1""", [])
     if not found:
         return None
@@ -97,14 +126,21 @@ def live_state(con: Any) -> dict[str, Any] | None:
     for outcome, n in con.execute("SELECT outcome, count(*) FROM test_results "
                                   "WHERE run_id = ? GROUP BY outcome", [rid]).fetchall():
         counts[outcome] = n
+    ops = rows(con, "SELECT DISTINCT kind, backend, is_simulated FROM operations "
+                    "WHERE run_id = CAST(? AS UUID) AND kind IN ('ipfs', 'container')", [rid])
+    hardware = rows(con, "SELECT device, is_simulated FROM hardware "
+                         "WHERE run_id = CAST(? AS UUID) ORDER BY device", [rid])
     return {"run": run, "counts": counts, "total": sum(counts.values()),
             "finished": run["finished_at"] is not None,
+            "backends": backend_summary(run, ops, hardware),
             "recent": rows(con, """
                 SELECT nodeid, outcome, duration_s, finished_at FROM test_results
                 WHERE run_id = ? ORDER BY finished_at DESC NULLS LAST LIMIT ?""",
                            [rid, RECENT]),
-            "failures": rows(con, """
-                SELECT nodeid, outcome, left(crash_message, 300) AS crash_message
+            "failures": rows(con, f"""
+                SELECT nodeid, outcome, left(crash_message, 300) AS crash_message,
+                       crash_path, crash_lineno,
+                       {', '.join(f'left({c}, {FAILURE_CHARS}) AS {c}' for c in FAILURE_TEXT)}
                 FROM test_results WHERE run_id = ? AND outcome IN ('failed', 'error')
                 ORDER BY finished_at DESC NULLS LAST LIMIT 20""", [rid])}
 
@@ -113,8 +149,72 @@ def run_list(con: Any, limit: int = 50) -> list[dict[str, Any]]:
     return rows(con, """
         SELECT CAST(run_id AS VARCHAR) AS run_id, started_at, finished_at, exit_status, host,
                git_branch, left(git_commit, 12) AS git_commit, tox_env, tests, passed, failed,
-               errors, skipped
+               errors, skipped, xfailed, xpassed
         FROM run_summary ORDER BY started_at DESC LIMIT ?""", [limit])
+
+
+def chart_state(con: Any) -> dict[str, Any]:
+    """The page's charts as SVG text (``report.charts``): outcomes over the last runs, the
+    newest run's test durations, and the trends of its benchmarks and metrics."""
+    from pytest_ipfs_accelerate.report import charts
+
+    history = [{"run_id": r["run_id"], "started_at": r["started_at"],
+                "counts": {"passed": r["passed"], "failed": r["failed"], "error": r["errors"],
+                           "skipped": r["skipped"], "xfailed": r["xfailed"],
+                           "xpassed": r["xpassed"]}}
+               for r in reversed(run_list(con, HISTORY_RUNS))]
+    durations: dict[int, int] = {}
+    if history:
+        durations = dict(con.execute("""
+            SELECT CAST(floor(log10(greatest(duration_s, 1e-9))) AS INTEGER), count(*)
+            FROM test_results WHERE run_id = CAST(? AS UUID) AND kind = 'item'
+            GROUP BY ALL""", [history[-1]["run_id"]]).fetchall())
+    return {"outcomes": charts.outcome_history(history),
+            "durations": charts.duration_histogram(durations),
+            "trends": _trend_charts(con, history[-1]["run_id"]) if history else []}
+
+
+def _trend_charts(con: Any, run_id: str) -> list[dict[str, str]]:
+    """Trend lines of the newest run's benchmarks and metrics (real ones first)."""
+    from pytest_ipfs_accelerate.analysis import AnalysisError, trend
+    from pytest_ipfs_accelerate.db.connect import main_tables
+    from pytest_ipfs_accelerate.report import charts
+
+    if "metrics" not in main_tables(con):
+        return []  # a DB of schema 1: no benchmarks
+    names = {r[0] for r in con.execute(
+        "SELECT name FROM benchmark_results WHERE run_id = CAST(? AS UUID) UNION "
+        "SELECT name FROM metrics WHERE run_id = CAST(? AS UUID)", [run_id, run_id]).fetchall()}
+    if not names:
+        return []
+    try:
+        series = [s for s in trend(con) if s.name in names]
+    except AnalysisError:
+        return []
+    series.sort(key=lambda s: (s.name, str(s.hardware_fingerprint)))
+    real = [s for s in series if not s.is_simulated]
+    sim = [s for s in series if s.is_simulated]
+    real = real[:max(TREND_CHARTS // 2, TREND_CHARTS - len(sim))]  # both kinds get room
+    out = []
+    for s in real + sim[:TREND_CHARTS - len(real)]:
+        data = {"name": s.name, "points": [
+            {"value": p.value, "started_at": str(p.started_at or ""),
+             "git_commit": p.git_commit} for p in s.points[-60:]], "change_points": []}
+        out.append({"title": f"{s.name}{' (simulated)' if s.is_simulated else ''}",
+                    "svg": charts.trend_line(data, unit=s.unit)})
+    return out
+
+
+def _is_db_error(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from DuckDB reading the file (not from our own code)."""
+    import duckdb
+
+    return isinstance(exc, duckdb.Error) and not isinstance(exc, IpfsAccelError)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class DashboardServer(ThreadingHTTPServer):
@@ -124,15 +224,23 @@ class DashboardServer(ThreadingHTTPServer):
 
     def __init__(self, db: Path, host: str = "127.0.0.1", port: int = 0, *,
                  lock_wait_s: float = 0.4, min_interval_s: float = 0.2) -> None:
+        host = host.strip("[]")
         if host not in LOOPBACK:
             raise IpfsAccelError(f"serve: host {host!r} is not loopback; the dashboard only "
-                                 "listens on 127.0.0.1 (use an SSH tunnel to reach it remotely)")
+                                 "listens on 127.0.0.1 or ::1 (use an SSH tunnel to reach it "
+                                 "remotely)")
         self.reader = SnapshotReader(db, lock_wait_s=lock_wait_s, min_interval_s=min_interval_s)
+        if ":" in host:
+            self.address_family = socket.AF_INET6
         try:
             super().__init__(("127.0.0.1" if host == "localhost" else host, port), _Handler)
         except OSError as exc:
             raise IpfsAccelError(f"serve: cannot listen on {host}:{port}: {exc.strerror}; "
                                  "choose another --port (0 picks a free one)") from None
+        bound = self.server_address[1]
+        #: ``Host`` header values answered: the address it listens on, or localhost.
+        self.allowed_hosts = {f"{name}:{bound}" for name in (
+            "localhost", "[::1]" if ":" in host else "127.0.0.1")}
 
     @property
     def url(self) -> str:
@@ -150,6 +258,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         reader = self.server.reader
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host not in self.server.allowed_hosts:
+            self._error(HTTPStatus.FORBIDDEN, f"Host {host[:100]!r} is not this dashboard's "
+                        f"address; open {self.server.url}")
+            return
         try:
             if path in ("/", "/index.html"):
                 self._send(HTTPStatus.OK, PAGE.encode(), "text/html; charset=utf-8")
@@ -157,6 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(reader.get("live", live_state))
             elif path == "/api/runs":
                 self._json(reader.get("runs", run_list))
+            elif path == "/api/charts":
+                self._json(reader.get("charts", chart_state))
             elif m := re.fullmatch(r"/(api/run|report)/([^/]+)", path):
                 kind, rid = m.groups()
                 if not _RUN_ID.match(rid):
@@ -173,6 +288,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, str(exc))
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception as exc:  # never a dropped connection: say what went wrong
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR,
+                        f"{type(exc).__name__}: {_first_line(exc)}")
 
     def _report_page(self, rid: str) -> None:
         from pytest_ipfs_accelerate.report.build import build_run_report

@@ -8,18 +8,23 @@ their own sections, marked, and are never mixed into real ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape as e
 from typing import Any
 
 from pytest_ipfs_accelerate.report import charts
-from pytest_ipfs_accelerate.report.model import OUTCOMES, RunReport, split_simulated
+from pytest_ipfs_accelerate.report.model import (
+    OUTCOMES,
+    RunReport,
+    backend_summary,
+    split_simulated,
+)
 from pytest_ipfs_accelerate.report.text import (
-    fmt_bytes,
-    fmt_p,
-    fmt_ratio,
-    fmt_seconds,
-    fmt_value,
+    SCORE_NOTE,
+    SECONDS_JS,
+    format_change,
+    format_p,
+    format_ratio,
+    format_value,
     where,
 )
 
@@ -43,7 +48,11 @@ figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:.3rem}
 figcaption{font-size:.8rem;word-break:break-all}.regression td{background:#ffebe9}
 .controls{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:.4rem 0}
 .controls input[type=search]{min-width:22rem;padding:.25rem}
-#ipa-table th[data-sort]{cursor:pointer}.note{color:#57606a}"""
+#ipa-table th[data-sort]{cursor:pointer}.note{color:#57606a}td.none{color:#57606a;font-style:italic}
+details{margin:.2rem 0}summary{cursor:pointer;color:#0969da;font-size:.8rem}
+pre.failure-text{max-height:32rem;overflow:auto;background:#f6f8fa;padding:.5rem;
+font-size:.78rem;white-space:pre-wrap;word-break:break-all;margin:.2rem 0}
+.improved td{background:#dafbe1}"""
 
 TABLE_JS = """(function(){
 "use strict";
@@ -52,8 +61,7 @@ var C={};data.columns.forEach(function(c,i){C[c]=i;});
 var PAGE=%(page)d,rows=data.rows,view=rows,page=0,sortKey=null,sortDir=1,lower=null;
 var q=document.getElementById("ipa-q"),sel=document.getElementById("ipa-outcome"),
 body=document.getElementById("ipa-tbody"),info=document.getElementById("ipa-info");
-function secs(v){if(v===null||v===undefined)return "-";if(v<1e-3)return Math.round(v*1e6)+"\\u00b5s";
-if(v<1)return (v*1e3).toFixed(1)+"ms";return v.toFixed(2)+"s";}
+%(seconds_js)s
 function cell(tr,text,cls){var td=document.createElement("td");td.textContent=text;
 if(cls)td.className=cls;tr.appendChild(td);}
 function apply(){var needle=q.value.trim().toLowerCase(),o=sel.value;
@@ -66,7 +74,7 @@ function draw(){var pages=Math.max(1,Math.ceil(view.length/PAGE));page=Math.min(
 var frag=document.createDocumentFragment();
 view.slice(page*PAGE,(page+1)*PAGE).forEach(function(r){var tr=document.createElement("tr");
 tr.className="test-row";cell(tr,r[C.nodeid]);cell(tr,r[C.outcome],r[C.outcome]);
-cell(tr,secs(r[C.duration_s]),"num");cell(tr,(r[C.device]||"-")+(r[C.is_simulated]?" (simulated)":""));
+cell(tr,fmtSeconds(r[C.duration_s]),"num");cell(tr,(r[C.device]||"-")+(r[C.is_simulated]?" (simulated)":""));
 cell(tr,r[C.message]||"");frag.appendChild(tr);});
 body.textContent="";body.appendChild(frag);
 info.textContent=view.length+" of "+data.total+" tests \\u00b7 page "+(page+1)+" of "+pages+
@@ -85,9 +93,12 @@ apply();if(h.get("page")){page=parseInt(h.get("page"),10)-1;draw();}
 
 
 def _table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
-    """A table; cells are HTML already (escape values before passing them)."""
+    """A table; cells are HTML already (escape values before passing them). No rows: one
+    row reading "none"."""
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    if not rows:
+        body = f"<tr><td class='none' colspan='{len(headers)}'>none</td></tr>"
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -125,6 +136,7 @@ def _facts(report: RunReport) -> str:
              ("git commit", run.get("git_commit")), ("git branch", run.get("git_branch")),
              ("hardware", run.get("hardware_fingerprint")),
              ("python", run.get("python_version")), ("tox env", run.get("tox_env")),
+             ("backends", backend_summary(run, report.operations, report.hardware) or None),
              *report.tags.items()]
     return _table(["fact", "value"], [[e(k), e(str(v))] for k, v in facts if v is not None])
 
@@ -137,22 +149,37 @@ def _summary(report: RunReport) -> str:
             f"<p>{charts.outcome_bar(report.counts)}</p>")
 
 
+def failure_details(f: dict[str, Any]) -> str:
+    """A failure's whole text and captured output, each collapsed in a ``<details>``."""
+    parts = []
+    for key, label in (("longrepr", "traceback"), ("stdout", "captured stdout"),
+                       ("stderr", "captured stderr"), ("log", "captured log")):
+        text = f.get(key)
+        if text:
+            lines = text.count("\n") + 1
+            parts.append(f"<details class='{key}'><summary>{label} ({lines} line"
+                         f"{'s' if lines != 1 else ''})</summary>"
+                         f"<pre class='failure-text'>{e(text)}</pre></details>")
+    return "".join(parts)
+
+
 def _failures(report: RunReport) -> str:
     if not report.failures:
         return ""
+    root = report.run.get("rootdir")
     return ("<h2>Failures and errors</h2>" + _capped(len(report.failures),
                                                     report.failures_total, "failures")
             + _table(["test", "outcome", "where", "message"], [
-                [_code(f["nodeid"]), _outcome(f["outcome"]),
-                 e(where(f)),
-                 e((f["crash_message"] or "")[:300])] for f in report.failures]))
+                [_code(f["nodeid"]), _outcome(f["outcome"]), e(where(f, root)),
+                 e((f["crash_message"] or "")[:300]) + failure_details(f)]
+                for f in report.failures], "failures"))
 
 
 def _slowest(report: RunReport) -> str:
     if not report.slowest:
         return ""
     return "<h2>Slowest tests</h2>" + _table(["duration", "outcome", "test"], [
-        [_num(fmt_seconds(r["duration_s"])), _outcome(r["outcome"]), _code(r["nodeid"])]
+        [_num(format_value(r["duration_s"], "s")), _outcome(r["outcome"]), _code(r["nodeid"])]
         for r in report.slowest])
 
 
@@ -184,9 +211,9 @@ def _benchmarks(report: RunReport) -> str:
             [[_code(b["name"]) + (f"<br>{_code(b['param_id'])}" if b.get("param_id") else ""),
               e(b.get("group_name") or "-"),
               e(b["status"] or "-") + (f"<br>{e(b['error'][:200])}" if b.get("error") else ""),
-              *[_num(fmt_seconds(b.get(k))) for k in ("min_s", "median_s", "mean_s",
-                                                       "stddev_s", "iqr_s", "max_s")],
-              _num(fmt_value(b.get("ops"))), _num(str(b.get("rounds") or "-")),
+              *[_num(format_value(b.get(k), "s")) for k in ("min_s", "median_s", "mean_s",
+                                                             "stddev_s", "iqr_s", "max_s")],
+              _num(format_value(b.get("ops"), "ops/s")), _num(str(b.get("rounds") or "-")),
               e(b.get("device") or "-")] for b in group])
         figs = "".join(f"<figure><figcaption>{_code(b['name'])} "
                        f"{e(b.get('device') or '')}</figcaption>{svg}</figure>"
@@ -203,7 +230,7 @@ def _metrics(report: RunReport) -> str:
     for simulated, group in split_simulated(report.metrics):
         out.append(_group(simulated, "Metrics", _table(
             ["metric", "value", "better", "test", "device"],
-            [[_code(m["name"]), _num(fmt_value(m["value"], m.get("unit"))),
+            [[_code(m["name"]), _num(format_value(m["value"], m.get("unit"))),
               e(m.get("direction") or "-"), _code(m.get("nodeid") or "-"),
               e(m.get("device") or "-")] for m in group])))
     return "".join(out)
@@ -212,18 +239,34 @@ def _metrics(report: RunReport) -> str:
 def _regressions(report: RunReport) -> str:
     if not report.regressions:
         return ""
+    def verdict(r: dict[str, Any]) -> str:
+        return ("regression" if r["is_regression"] else
+                "improved" if r.get("is_improvement") else "")
+
     body = "".join(
-        f"<tr class='{'regression' if r['is_regression'] else ''}'><td>{_code(r['name'])}</td>"
-        f"<td>{e(r['metric'] or '-')}</td><td>{e(fmt_value(r['baseline_value']))}</td>"
-        f"<td>{e(fmt_value(r['candidate_value']))}</td><td>{e(fmt_ratio(r['ratio']))}</td>"
-        f"<td>{e(fmt_p(r['p_value']))}</td>"
-        f"<td>{e(r['method'] or '-')}</td><td>{'yes' if r['is_regression'] else 'no'}</td></tr>"
+        f"<tr class='{verdict(r)}'><td>{_code(r['name'])}</td>"
+        f"<td>{e(r['metric'] or '-')}</td>"
+        f"<td class='num'>{e(format_value(r['baseline_value'], r.get('unit')))}</td>"
+        f"<td class='num'>{e(format_value(r['candidate_value'], r.get('unit')))}</td>"
+        f"<td class='num'>{e(format_ratio(r['ratio']))}</td>"
+        f"<td>{e(format_p(r['p_value']))}</td>"
+        f"<td>{e(r['method'] or '-')}</td><td>{verdict(r) or 'same'}</td></tr>"
         for r in report.regressions)
     head = "".join(f"<th>{h}</th>" for h in ("benchmark", "metric", "baseline", "candidate",
-                                             "ratio", "p", "method", "regression"))
+                                             "ratio", "p", "method", "verdict"))
     n = sum(1 for r in report.regressions if r["is_regression"])
-    return (f"<h2 id='regressions'>Regressions</h2><p>{n} regression(s) against baseline "
+    better = sum(1 for r in report.regressions if r.get("is_improvement"))
+    def change(r: dict[str, Any]) -> str:
+        return e(format_change(r["baseline_value"], r["candidate_value"], r.get("unit"),
+                               r["ratio"]))
+
+    named = "".join(f"<li class='{verdict(r)}'>{_code(r['name'])} {e(r['metric'])}: "
+                    f"{change(r)}</li>" for r in report.regressions if verdict(r))
+    return (f"<h2 id='regressions'>Regressions and improvements</h2><p>{n} regression(s) "
+            f"and {better} "
+            f"improvement(s) against baseline "
             f"{_code(report.regressions[0]['baseline_run_id'])}.</p>"
+            + (f"<ul>{named}</ul>" if named else "") +
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
@@ -235,24 +278,18 @@ def _trends(report: RunReport) -> str:
         figs = "".join(
             f"<figure><figcaption>{_code(s['name'])} on {e(str(s['hardware_fingerprint']))}"
             f" ({len(s['points'])} runs, {len(s.get('change_points') or [])} change points)"
-            f"</figcaption>{charts.trend_line(s, unit=_unit_format(s.get('unit')))}</figure>"
+            f"</figcaption>{charts.trend_line(s, unit=s.get('unit'))}</figure>"
             for s in group)
         out.append(_group(simulated, "Trends", f"<div class='figs'>{figs}</div>"))
     return "".join(out)
-
-
-def _unit_format(unit: str | None) -> Callable[[float], str]:
-    if unit in (None, "s"):
-        return fmt_seconds
-    return lambda v: fmt_value(v, unit)
 
 
 def _matrix(report: RunReport) -> str:
     m = report.matrix
     if not m or not m["cells"]:
         return ""
-    out = ["<h2 id='matrix'>Compatibility matrix</h2><p class='note'>All runs in this DB; "
-           "cell colour = score (passed and xfailed over non-skipped), hover for counts. "
+    out = ["<h2 id='matrix'>Compatibility matrix</h2><p class='note'>All runs in this DB. "
+           f"{e(SCORE_NOTE)}; cell colour = score (grey: only skips or xfails), hover for counts. "
            f"{len(m['rows'])} of {m['rows_total']} tests (most failures first), "
            f"{len(m['columns'])} of {m['columns_total']} columns.</p>"]
     for simulated in (False, True):
@@ -276,8 +313,8 @@ def _operations(report: RunReport) -> str:
         out.append(_group(simulated, "Operations", _table(
             ["kind", "op", "backend", "count", "errors", "bytes", "total", "median"],
             [[e(o["kind"]), e(o["op"]), e(o["backend"]), o["count"], o["errors"],
-              e(fmt_bytes(o["nbytes"])), e(fmt_seconds(o["total_s"])),
-              e(fmt_seconds(o["median_s"]))] for o in group])))
+              e(format_value(o["nbytes"], "B")), e(format_value(o["total_s"], "s")),
+              e(format_value(o["median_s"], "s"))] for o in group])))
     return ("<h2>Operations</h2>" + "".join(out)) if out else ""
 
 
@@ -285,7 +322,8 @@ def _hardware(report: RunReport) -> str:
     if not report.hardware:
         return ""
     return "<h2>Hardware</h2>" + _table(["device", "kind", "name", "memory", "simulated"], [
-        [e(h["device"]), e(h["kind"]), e(h["name"] or "-"), e(fmt_bytes(h["memory_bytes"])),
+        [e(h["device"]), e(h["kind"]), e(h["name"] or "-"),
+         e(format_value(h["memory_bytes"], "B")),
          "yes" if h["is_simulated"] else "no"] for h in report.hardware])
 
 
@@ -306,7 +344,7 @@ def _tests_table(report: RunReport) -> str:
             f"</tbody></table><noscript>The table needs JavaScript; the data is in the "
             f"ipa-tests script element.</noscript>"
             f"<script type='application/json' id='ipa-tests'>{report.tests.script_json()}"
-            f"</script><script>{TABLE_JS % {'page': PAGE_SIZE}}</script>")
+            f"</script><script>{TABLE_JS % {'page': PAGE_SIZE, 'seconds_js': SECONDS_JS}}</script>")
 
 
 def render_html(report: RunReport) -> str:

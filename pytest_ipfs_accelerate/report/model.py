@@ -26,6 +26,8 @@ class Limits:
 
     slowest: int = 10
     failures: int = 50
+    #: Characters kept of each failure's traceback and captured output (0: none).
+    failure_text: int = 20_000
     changes: int = 200
     tests: int = 100_000
     benchmarks: int = 200
@@ -40,7 +42,7 @@ class Limits:
     @classmethod
     def summary(cls, slowest: int = 10) -> Limits:
         """No all-tests table, trends or matrix: for the end-of-session terminal lines."""
-        return cls(slowest=slowest, tests=0, trend_series=0, matrix_rows=0)
+        return cls(slowest=slowest, failure_text=0, tests=0, trend_series=0, matrix_rows=0)
 
 
 @dataclass
@@ -123,6 +125,34 @@ class RunReport:
         data["sections"] = [{"title": t, "text": x} for t, x in self.sections]
         data["tests"] = self.tests.as_dict() if test_rows else None
         return data
+
+
+#: The run's backends: (``runs`` column prefix where the run records one, ``operations``
+#: kind, label). Without the column, the operations of the run tell which backend served.
+BACKEND_KINDS = (("ipfs", "ipfs", "IPFS"), ("container", "container", "containers"))
+
+
+def backend_summary(run: dict[str, Any], operations: list[dict[str, Any]],
+                    hardware: list[dict[str, Any]]) -> str:
+    """``IPFS kubo 0.32.1; containers docker 27.3.1; devices cpu, cuda:0 (simulated)``: what
+    served the run, simulated ones marked ("" when nothing is known)."""
+    parts = []
+    for prefix, kind, label in BACKEND_KINDS:
+        named = run.get(f"{prefix}_backend")
+        if named:
+            version = run.get(f"{prefix}_backend_version")
+            used = [(str(named) + (f" {version}" if version else ""), named == "simulated")]
+        else:
+            used = sorted({(str(o["backend"]), bool(o["is_simulated"])) for o in operations
+                           if o.get("kind") == kind})
+        if used:
+            parts.append(f"{label} " + ", ".join(
+                name + (" (simulated)" if sim else "") for name, sim in used))
+    devices = [str(h["device"]) + (" (simulated)" if h.get("is_simulated") else "")
+               for h in hardware]
+    if devices:
+        parts.append("devices " + ", ".join(devices))
+    return "; ".join(parts)
 
 
 def split_simulated(items: list[dict[str, Any]]) -> list[tuple[bool, list[dict[str, Any]]]]:

@@ -160,7 +160,7 @@ def add_regression(con: Any, candidate: str, baseline: str,
         INSERT INTO regressions (candidate_run_id, baseline_run_id, nodeid, name, metric,
             baseline_value, candidate_value, ratio, p_value, method, threshold,
             is_regression, detected_at)
-        VALUES (?, ?, 'harness/test_b.py::' || ?, ?, 'median_s', 0.001, 0.0015, 1.5, 0.001,
+        VALUES (?, ?, 'harness/test_b.py::' || ?, ?, 'time', 0.001, 0.0015, 1.5, 0.001,
                 'mann-whitney', 0.1, TRUE, now())""", [candidate, baseline, name, name])
 
 

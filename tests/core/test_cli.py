@@ -25,6 +25,31 @@ def test_runs_lists_newest_first(db, capsys):
     assert [(r["tests"], r["failed"]) for r in runs] == [(1, 0), (2, 1)]
 
 
+def test_runs_fits_100_columns_unless_wide(tmp_path, capsys):
+    from pytest_ipfs_accelerate.testing.synthetic import add_run, new_db
+
+    path = tmp_path / "wide.duckdb"
+    con = new_db(path)
+    try:
+        for day in range(3):
+            add_run(con, day=day, tests=1234, fail_every=10, tox_env="py311-cuda-long-env-name",
+                    branch="feature/a-very-long-branch-name-for-the-runs-table",
+                    host="build-agent-0042.ci.example.internal")
+    finally:
+        con.close()
+    assert main(["runs", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and max(map(len, lines)) <= 100, lines
+    assert lines[0].split() == ["run", "started", "exit", "tests", "passed", "failed", "errors",
+                                "skipped", "xfailed", "branch"]
+    assert "feature/a-very" in lines[2] and lines[2].endswith("…")
+    assert main(["runs", str(path), "--wide"]) == 0
+    wide = capsys.readouterr().out.splitlines()
+    assert "build-agent-0042.ci.example.internal" in wide[2] and "tox_env" in wide[0]
+    assert main(["runs", str(path), "--format", "json"]) == 0  # machine formats: every column
+    assert "py311-cuda-long-env-name" in capsys.readouterr().out
+
+
 def test_report_latest_and_by_prefix(db, capsys, tmp_path):
     assert main(["runs", str(db), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -81,3 +106,17 @@ def test_config_show_redacts(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "topsecret" not in out and 'api_key = "***"' in out
     assert main(["config", "validate"]) == 0
+
+
+def test_each_command_group_registers_the_commands_it_declares():
+    """A command line loads only its own group (``cli.group_of``): the declaration must
+    name every command the group registers, or that command would be unknown."""
+    import argparse
+
+    from pytest_ipfs_accelerate import cli
+
+    for group, commands in cli.COMMAND_GROUPS.items():
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        __import__(f"pytest_ipfs_accelerate.cli.{group}", fromlist=["register"]).register(sub)
+        assert tuple(sub.choices) == commands or (group == "bench" and not sub.choices)

@@ -2,11 +2,12 @@
 
 ``--remote-debugging-pipe`` makes Chromium read commands on fd 3 and answer on fd 4,
 NUL-separated JSON. ``Browser.open(url)`` makes a tab; ``Tab.js(expr)`` evaluates in it
-(promises awaited) and returns the value.
+(promises awaited) and returns the value; ``Tab.screenshot(path)`` keeps a PNG of the page.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import select
@@ -110,6 +111,18 @@ class Tab:
         if "exceptionDetails" in result:
             raise RuntimeError(f"JS error in {expression!r}: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def screenshot(self, path: Path, width: int = 1280, height: int | None = None) -> Path:
+        """A PNG of the page, ``width`` CSS pixels wide and ``height`` high (default: the
+        whole page), written to ``path``."""
+        whole = int(self.js("Math.ceil(document.documentElement.scrollHeight)") or 800)
+        height = min(height or whole, whole, 16000)
+        self.call("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        data = self.call("Page.captureScreenshot", {"format": "png"})["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
 
     def wait_for(self, expression: str, timeout: float = 20) -> Any:
         """Poll a JS expression until it is truthy; return its value."""

@@ -10,6 +10,9 @@ from pytest_ipfs_accelerate.strict import missing_backend
 from pytest_ipfs_accelerate.testing.synthetic import build_db
 from tests.report.browser import Browser, chromium_path
 
+#: Screenshots the browser tests keep, for CI to upload as artifacts (git ignores it).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
 
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:

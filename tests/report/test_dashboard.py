@@ -9,15 +9,16 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness.reliability.adversarial.surface_cases import dashboard
 from pytest_ipfs_accelerate.cli import dashboard as serve_cli
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.report.dashboard import DashboardServer, NoSnapshot, SnapshotReader
@@ -26,17 +27,9 @@ HOLD_LOCK = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
              "print('locked', flush=True); time.sleep(60)")
 
 
-@contextmanager
-def running(db: Path, **kw):
-    server = DashboardServer(db, port=0, **kw)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def running(db: Path, **kw: float) -> Any:
+    """The dashboard served from a thread while in the block."""
+    return dashboard(db, **{"lock_wait_s": 0.4, **kw})
 
 
 def get(url: str) -> tuple[int, dict | str]:
@@ -109,6 +102,33 @@ def test_busy_db_serves_the_last_snapshot_with_its_age(small_db, tmp_path):
     assert again["stale"] is False and again["snapshot_at"] > fresh["snapshot_at"]
 
 
+def test_charts_endpoint_draws_history_durations_and_trends(small_db):
+    db, _ = small_db
+    with running(db) as server:
+        status, charts = get(server.url + "api/charts")
+    assert status == 200 and charts["stale"] is False
+    data = charts["data"]
+    assert data["outcomes"].count('class="run-bar"') >= 3 * 2  # 3 runs, passed and failed
+    assert 'class="chart durations"' in data["durations"] and 'class="bin"' in data["durations"]
+    assert data["trends"] and all('class="chart trend"' in t["svg"] for t in data["trends"])
+    assert any("(simulated)" in t["title"] for t in data["trends"])
+
+
+def test_page_draws_charts_and_says_none(browser, tmp_path):
+    from pytest_ipfs_accelerate.testing.synthetic import build_db
+
+    db = tmp_path / "green.duckdb"
+    build_db(db, tests=20, runs=2)  # no failures
+    with running(db) as server:
+        tab = browser.open(server.url + "?interval=200")
+        tab.wait_for("document.body.dataset.charts >= 1 && document.body.dataset.polls >= 1")
+        assert tab.js("document.querySelectorAll('#chart-outcomes svg rect.run-bar')"
+                      ".length") >= 2  # 2 runs, a bar per outcome
+        assert tab.js("document.querySelectorAll('#chart-durations svg rect.bin').length") > 0
+        assert tab.js("document.querySelector('#failures td').textContent") == "none"
+        assert tab.js("document.querySelector('#failures td').colSpan") == 3
+
+
 def test_only_loopback(small_db):
     with pytest.raises(IpfsAccelError, match="not loopback"):
         DashboardServer(small_db[0], host="0.0.0.0", port=0)
@@ -157,6 +177,8 @@ def test_browser_sees_a_run_while_pytest_writes(browser, tmp_path):
                          timeout=90)
             totals = tab.js("Array.from(document.querySelectorAll('#history li'))"
                             ".map(li => Number(li.dataset.total))")
+            bars = tab.js("Array.from(document.querySelectorAll('#history li'))"
+                          ".map(li => [Number(li.dataset.total), li.dataset.progress])")
             assert tab.js("document.getElementById('count-failed').textContent") == "3"
             assert tab.js("document.getElementById('count-passed').textContent") == "27"
             assert tab.js("document.querySelectorAll('#runs tr').length") >= 1
@@ -166,3 +188,9 @@ def test_browser_sees_a_run_while_pytest_writes(browser, tmp_path):
     assert totals == sorted(totals) and totals[-1] == LIVE_TESTS, totals
     seen_mid_run = [t for t in totals if 0 < t < LIVE_TESTS]
     assert len(seen_mid_run) >= 2, f"the page saw only {totals} while the run wrote"
+    # Mid-run the bar is never full: "N of M" once the collected count is in the DB, an
+    # indeterminate bar before (a full one told the user the run was done).
+    for total, state in bars:
+        if 0 < total < LIVE_TESTS:
+            assert state in ("unknown:-", f"counted:{total}/{LIVE_TESTS}"), bars
+    assert bars[-1] == [LIVE_TESTS, f"counted:{LIVE_TESTS}/{LIVE_TESTS}"], bars
