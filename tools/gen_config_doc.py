@@ -60,6 +60,8 @@ def render() -> str:
             if full in aliases:
                 env += f" or `{aliases[full]}`"
             choices = f" One of: {', '.join(map(str, field.choices))}." if field.choices else ""
+            if field.type in (int, float) or field.items is float:
+                choices += f" Allowed: {field.range_text}."
             lines.append(f"| `{full}` | {field.type_name} | {_default(field)} | {env} | "
                          f"{field.help}{choices} |")
     for key, field in ENDPOINT_FIELDS.items():

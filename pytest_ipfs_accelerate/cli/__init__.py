@@ -62,6 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IpfsAccelError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # DuckDB finding a damaged block only as a query reads it
+        from pytest_ipfs_accelerate.db.connect import damage_message, is_damage_error
+
+        if not is_damage_error(exc):
+            raise
+        where = getattr(args, "db", None) or "the results DB"
+        print(f"{parser.prog}: error: {damage_message(where, exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -95,10 +95,10 @@ class SnapshotReader:
             return self._answer(self._cache[key], now, stale=False)
 
     def _open(self) -> Any:
-        from pytest_ipfs_accelerate.db.connect import open_database
+        from pytest_ipfs_accelerate.db.connect import open_for_reading
 
         try:
-            return open_database(self.path, read_only=True, lock_timeout_s=self.lock_wait_s)
+            return open_for_reading(self.path, lock_timeout_s=self.lock_wait_s)
         except Exception as exc:  # what the open does not translate (a corrupt file)
             if not _is_db_error(exc):
                 raise
@@ -329,9 +329,12 @@ def _run_report(con: Any, rid: str) -> dict[str, Any]:
 def serve(db: Path, host: str = "127.0.0.1", port: int = 8765,
           announce: Callable[[str], None] = print) -> None:
     """Serve until interrupted."""
+    from pytest_ipfs_accelerate.db.connect import open_for_reading
+
     if not db.exists():
         raise DatabaseError(f"{db}: no such results DB; run `pytest --ipfs-accel-db {db}` "
                             "first or check the path")
+    open_for_reading(db, on_wait=announce).close()  # a damaged or foreign file: one line
     server = DashboardServer(db, host, port)
     announce(f"serving {db} at {server.url} (Ctrl-C stops)")
     try:
