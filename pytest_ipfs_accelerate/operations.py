@@ -30,13 +30,15 @@ def record_operation(
     ok: bool = True,
     error: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    backend_version: str | None = None,
 ) -> None:
     """Record one backend operation into the results DB, if the DB is on.
 
     ``kind`` is the backend (``ipfs``, ``container``, ``hardware``, ``checkpoint``),
     ``op`` the operation (``add``, ``run``, ``dispatch``...), ``target`` what it acted
-    on (a CID, an image, a device). The row is linked to the run and to the test that
-    is running, if any.
+    on (a CID, an image, a device), ``backend_version`` the real service's version
+    (Kubo's, the Docker Engine's). The row is linked to the run and to the test that is
+    running, if any; the run records which backends (and versions) its operations used.
     """
     if config is None:
         return
@@ -54,6 +56,7 @@ def record_operation(
         ok=ok,
         error=error,
         extra=dict(extra) if extra else None,
+        backend_version=backend_version,
     )
 
 
@@ -68,6 +71,7 @@ def timed_operation(
     target: str | None = None,
     nbytes: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    backend_version: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Time a block and record it; an exception is recorded as ``ok=False`` and re-raised.
 
@@ -82,11 +86,11 @@ def timed_operation(
             config, kind=kind, op=op, backend=backend, is_simulated=is_simulated,
             duration_s=time.perf_counter() - start, target=info["target"],
             nbytes=info["nbytes"], ok=False, error=f"{type(exc).__name__}: {exc}",
-            extra=info["extra"],
+            extra=info["extra"], backend_version=backend_version,
         )
         raise
     record_operation(
         config, kind=kind, op=op, backend=backend, is_simulated=is_simulated,
         duration_s=time.perf_counter() - start, target=info["target"],
-        nbytes=info["nbytes"], extra=info["extra"],
+        nbytes=info["nbytes"], extra=info["extra"], backend_version=backend_version,
     )

@@ -1,21 +1,28 @@
-"""Regression detection: a candidate run against a baseline run.
+"""Regression detection: a candidate run against its baseline and comparable history.
 
-With raw samples on both sides (benchmark rounds, or metrics recorded at least
-``MIN_SAMPLES`` times per run) a change counts when a two-sided Mann-Whitney U test
-is significant **and** the relative change passes the threshold. Without them (one
-value per run) the candidate is scored against a window of past comparable runs
-(z-score), and again the threshold must hold too. With too little history to score,
-the threshold alone decides.
+Two methods, chosen by ``CompareOptions.method``:
+
+- ``noise`` (default, ``analysis.noise``): each benchmark's change against its own
+  history, less the run's shared (machine) effect, with a prediction interval from its
+  run-to-run spread; flagged only when the whole interval is beyond the threshold.
+- ``classic`` (the method before it): with raw samples on both sides (benchmark rounds,
+  or metrics recorded at least ``MIN_SAMPLES`` times per run) a change counts when a
+  two-sided Mann-Whitney U test is significant **and** the relative change passes the
+  threshold. Without them (one value per run) the candidate is scored against a window
+  of past comparable runs (z-score), and again the threshold must hold too. With too
+  little history to score, the threshold alone decides.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_ipfs_accelerate.analysis import noise
 from pytest_ipfs_accelerate.analysis.runs import (
     AnalysisError,
     RunInfo,
@@ -59,6 +66,14 @@ class Comparison:
     device: str | None = None
     is_simulated: bool = False
     group: str | None = None
+    #: ``noise`` only: the relative change against the history (after the run's shared
+    #: effect), its 95 % interval, the run-to-run spread, and the runs of history.
+    change: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    spread: float | None = None
+    history: int = 0
+    note: str | None = None
 
 
 @dataclass
@@ -68,6 +83,9 @@ class CompareResult:
     candidate_run: RunInfo
     baseline_run: RunInfo
     comparisons: list[Comparison] = field(default_factory=list)
+    #: ``noise`` only: how much slower (+) or faster (-) every timed benchmark of the
+    #: candidate is against its history, together (None: too few benchmarks to tell).
+    shared_change: float | None = None
 
     @property
     def regressions(self) -> list[Comparison]:
@@ -89,8 +107,7 @@ def compare_runs(con: Any, candidate: str | None = None, baseline: str | None = 
     """
     opts = options or CompareOptions()
     if thresholds:
-        opts = CompareOptions(opts.threshold, {**opts.thresholds, **thresholds}, opts.alpha,
-                              opts.z_threshold, opts.window)
+        opts = dataclasses.replace(opts, thresholds={**opts.thresholds, **thresholds})
     require_tables(con, "benchmark_results", "benchmark_samples", "metrics")
     cand = resolve_run(con, candidate, "candidate run") if candidate else latest_with_results(con)
     if not has_results(con, cand):
@@ -103,16 +120,56 @@ def compare_runs(con: Any, candidate: str | None = None, baseline: str | None = 
                             "to compare")
     history = [base] + [r for r in comparable_history(con, cand, opts.window)
                         if r.run_id != base.run_id]
-    window_ids = [r.run_id for r in history[:max(opts.window, 1)]]
+    window = history[:max(opts.window, 1)]
     now = _load_current(con, cand.run_id, base.run_id)
-    past = _load_history(con, window_ids)
-    comparisons = []
+    past = _load_history(con, [r.run_id for r in window])
     cand_rows = now.get(cand.run_id, {})
     base_rows = now.get(base.run_id, {})
-    for key in sorted(cand_rows.keys() & base_rows.keys()):
-        c, b = cand_rows[key], base_rows[key]
-        comparisons.append(_compare_one(key, c, b, past.get(key, []), opts))
+    if opts.method == "noise":  # against the history, where the baseline may lack a key
+        keys = sorted(cand_rows.keys() & (base_rows.keys() | past.keys()))
+        return _judge_noise(cand, base, keys, cand_rows, base_rows, past,
+                            [r.run_id for r in reversed(window)], opts)
+    keys = sorted(cand_rows.keys() & base_rows.keys())
+    comparisons = [_compare_one(key, cand_rows[key], base_rows[key],
+                                list(past.get(key, {}).values()), opts) for key in keys]
     return CompareResult(cand, base, comparisons)
+
+
+def _judge_noise(cand: RunInfo, base: RunInfo, keys: list[Key],
+                 cand_rows: dict[Key, _Values], base_rows: dict[Key, _Values],
+                 past: dict[Key, dict[str, float]], runs: list[str],
+                 opts: CompareOptions) -> CompareResult:
+    """The ``noise`` method over every key (``runs``: the history, oldest first)."""
+    series = {k: [past.get(k, {}).get(r) for r in runs] for k in keys}
+    positive = {k for k in keys if cand_rows[k].value > 0
+                and all(v is None or v > 0 for v in series[k])}
+    timed = {k for k in positive if k[2] == "time"}
+    fitted = noise.fit({k: series[k] for k in positive},
+                       {k: cand_rows[k].value for k in positive}, timed)
+    comparisons = []
+    for key in keys:
+        c = cand_rows[key]
+        # the baseline's value, else the latest run of history that has one
+        b_value = (base_rows[key].value if key in base_rows
+                   else next(v for v in reversed(series[key]) if v is not None))
+        nodeid, name, metric, device, simulated = key
+        thr = threshold_for(opts, nodeid or None, name, c.group, c.marker)
+        verdict = noise.judge(
+            fitted, key, c.value if key in positive else -1.0, c.samples,
+            history=sum(v is not None for v in series[key]), min_history=opts.min_history,
+            threshold=thr, higher_is_better=c.direction == "higher", shared=key in timed,
+            deterministic=c.deterministic)
+        comparisons.append(Comparison(
+            nodeid=nodeid or None, name=name, metric=metric, unit=c.unit,
+            direction=c.direction, baseline_value=b_value, candidate_value=c.value,
+            ratio=c.value / b_value if b_value else None, p_value=None, method="noise",
+            threshold=thr, is_regression=verdict.is_regression,
+            is_improvement=verdict.is_improvement, device=device or None,
+            is_simulated=simulated, group=c.group, change=verdict.change,
+            ci_low=verdict.ci_low, ci_high=verdict.ci_high, spread=verdict.spread,
+            history=verdict.history, note=verdict.note))
+    shared = fitted.shared_change if len(timed) >= noise.MIN_SHARED and runs else None
+    return CompareResult(cand, base, comparisons, shared_change=shared)
 
 
 @dataclass
@@ -123,6 +180,7 @@ class _Values:
     direction: str
     group: str | None
     marker: float | None
+    deterministic: bool = False  # counted, not timed: instructions repeat exactly
 
 
 def _compare_one(key: Key, c: _Values, b: _Values, history: list[float],
@@ -182,31 +240,35 @@ def _load_current(con: Any, cand: str, base: str) -> dict[str, dict[Key, _Values
             med, samples, "s", "lower", group, marker)
     rows = con.execute(f"""
         SELECT CAST(run_id AS VARCHAR), coalesce(nodeid, ''), name, coalesce(device, ''),
-               is_simulated, list(value), any_value(unit), any_value(direction), max({_MARKER})
+               is_simulated, list(value), any_value(unit), any_value(direction), max({_MARKER}),
+               bool_and(coalesce(TRY_CAST(json_extract(extra, '$.deterministic') AS BOOLEAN),
+                                 false))
         FROM metrics WHERE run_id IN {_IDS} GROUP BY ALL""", [ids]).fetchall()
-    for run, nodeid, name, device, sim, values, unit, direction, marker in rows:
+    for run, nodeid, name, device, sim, values, unit, direction, marker, exact in rows:
         out[run][(nodeid, name, name, device, bool(sim))] = _Values(
             sum(values) / len(values), values if len(values) > 1 else None, unit, direction,
-            None, marker)
+            None, marker, bool(exact))
     return out
 
 
-def _load_history(con: Any, run_ids: list[str]) -> dict[Key, list[float]]:
-    """One value per past run and Key: benchmark medians, metric means."""
-    out: dict[Key, list[float]] = {}
+def _load_history(con: Any, run_ids: list[str]) -> dict[Key, dict[str, float]]:
+    """One value per past run and Key (benchmark medians, metric means), by run id."""
+    out: dict[Key, dict[str, float]] = {}
     if not run_ids:
         return out
     rows = con.execute(f"""
-        SELECT nodeid, name, 'time', coalesce(device, ''), is_simulated, median_s
+        SELECT CAST(run_id AS VARCHAR), nodeid, name, 'time', coalesce(device, ''),
+               is_simulated, median_s
         FROM benchmark_results WHERE run_id IN {_IDS} AND status = 'ok'
           AND median_s IS NOT NULL
         UNION ALL
-        SELECT coalesce(nodeid, ''), name, name, coalesce(device, ''), is_simulated, avg(value)
+        SELECT CAST(run_id AS VARCHAR), coalesce(nodeid, ''), name, name,
+               coalesce(device, ''), is_simulated, avg(value)
         FROM metrics WHERE run_id IN {_IDS}
         GROUP BY run_id, coalesce(nodeid, ''), name, coalesce(device, ''), is_simulated""",
                        [run_ids, run_ids]).fetchall()
-    for nodeid, name, metric, device, sim, value in rows:
-        out.setdefault((nodeid, name, metric, device, bool(sim)), []).append(value)
+    for run, nodeid, name, metric, device, sim, value in rows:
+        out.setdefault((nodeid, name, metric, device, bool(sim)), {})[run] = value
     return out
 
 
@@ -219,7 +281,10 @@ def comparison_rows(result: CompareResult) -> list[tuple[Any, ...]]:
         candidate_run_id=cand, baseline_run_id=base, nodeid=c.nodeid, name=c.name,
         metric=c.metric, baseline_value=c.baseline_value, candidate_value=c.candidate_value,
         ratio=_finite(c.ratio), p_value=c.p_value, method=c.method, threshold=c.threshold,
-        is_regression=c.is_regression, detected_at=now) for c in result.comparisons]
+        is_regression=c.is_regression, detected_at=now, is_improvement=c.is_improvement,
+        change=_finite(c.change), ci_low=_finite(c.ci_low), ci_high=_finite(c.ci_high),
+        spread=_finite(c.spread), history_runs=c.history, note=c.note)
+        for c in result.comparisons]
 
 
 def store_comparisons(con: Any, result: CompareResult) -> int:

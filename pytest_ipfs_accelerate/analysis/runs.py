@@ -101,8 +101,8 @@ def default_baseline(con: Any, candidate: RunInfo) -> RunInfo:
         raise AnalysisError(
             f"no baseline for run {candidate.label}: no earlier run with benchmark results on "
             f"the same hardware (fingerprint {candidate.hardware_fingerprint}), branch "
-            f"{candidate.git_branch!r} and tox env {candidate.tox_env!r}; name one with "
-            "--baseline RUN")
+            f"{candidate.git_branch or '(none)'} and tox env {candidate.tox_env or '(none)'}; "
+            "name one with --baseline RUN")
     return history[0]
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_ipfs_accelerate.benchmarks.instructions import MARKER
 from pytest_ipfs_accelerate.benchmarks.metrics import (
     METRICS_KEY,
     MetricBuffer,
@@ -24,11 +25,12 @@ from pytest_ipfs_accelerate.benchmarks.metrics import (
 from pytest_ipfs_accelerate.benchmarks.records import (
     STATUS_DISABLED,
     STATUS_ERROR,
+    STATUS_OK,
     benchmark_payload,
     benchmark_rows,
     metric_row,
 )
-from pytest_ipfs_accelerate.capture.records import PROP_DEVICE, PROP_SIMULATED
+from pytest_ipfs_accelerate.capture.records import PROP_DEVICE, PROP_SIMULATED, jsonable
 from pytest_ipfs_accelerate.db.tables import (
     BENCHMARK_RESULTS,
     BENCHMARK_SAMPLES,
@@ -175,11 +177,12 @@ class BenchmarkCollector:
             threshold = marker_threshold(item)
         except pytest.UsageError:
             threshold = None
-        if fixture is not None:
-            report.ipfs_accel_benchmark = benchmark_payload(  # type: ignore[attr-defined]
+        if fixture is not None:  # plain data: it may travel from an xdist worker
+            report.ipfs_accel_benchmark = jsonable(benchmark_payload(  # type: ignore[attr-defined]
                 fixture, nodeid=item.nodeid, error=first_error,
                 disabled_reason=self.disabled_reason(), started_at=call_start, device=device,
-                is_simulated=simulated, threshold=threshold)
+                is_simulated=simulated, threshold=threshold,
+                instructions=item.get_closest_marker(MARKER) is not None))
         for entry in entries:
             if entry["nodeid"] == item.nodeid:
                 if entry["device"] is None:
@@ -189,7 +192,7 @@ class BenchmarkCollector:
                 if threshold is not None:
                     entry["extra"] = {**(entry["extra"] or {}), "threshold": threshold}
         if entries:
-            report.ipfs_accel_metrics = entries  # type: ignore[attr-defined]
+            report.ipfs_accel_metrics = jsonable(entries)  # type: ignore[attr-defined]
 
 
 class BenchmarkRecorder:
@@ -204,6 +207,9 @@ class BenchmarkRecorder:
         self.options = _compare_options(config)
         self.counts = {"ok": 0, "error": 0, "disabled": 0, "metrics": 0}
         self.summary: list[str] = []
+        #: Timed benchmarks whose instructions are counted at session end.
+        self.to_count: list[str] = []
+        self.count_all = bool(config.getoption("ipfs_accel_instructions", False))
 
     def payload_handlers(self) -> dict[str, Callable[[Any], None]]:
         """Teardown-report attributes this recorder writes, for the capture session (a
@@ -215,6 +221,8 @@ class BenchmarkRecorder:
         leftover = self.buffer.drain()  # recorded outside any test, in this process
         if leftover:
             self._write_metrics(leftover)
+        if self.to_count:
+            self._count_instructions()
         writer = self.session.writer
         if writer is None or not (self.counts["ok"] or self.counts["metrics"]):
             return
@@ -248,6 +256,8 @@ class BenchmarkRecorder:
         status = payload["status"]
         self.counts["error" if status == STATUS_ERROR else
                     "disabled" if status == STATUS_DISABLED else "ok"] += 1
+        if status == STATUS_OK and (self.count_all or payload["extra"].get("instructions")):
+            self.to_count.append(payload["nodeid"])
 
     def _write_metrics(self, entries: list[dict[str, Any]]) -> None:
         writer = self.session.writer
@@ -256,6 +266,25 @@ class BenchmarkRecorder:
         for entry in entries:
             writer.add(METRICS.name, metric_row(entry, self.session.run_id))
             self.counts["metrics"] += 1
+
+    def _count_instructions(self) -> None:
+        """One child run under callgrind counts every benchmark of ``to_count``; a failure
+        is a summary line, never the session's failure."""
+        from pytest_ipfs_accelerate.benchmarks.instructions import (
+            InstructionCountError,
+            count_instructions,
+            instruction_metrics,
+        )
+
+        nodeids = list(dict.fromkeys(self.to_count))
+        try:
+            counts = count_instructions(nodeids, rootdir=self.config.rootpath)
+        except InstructionCountError as exc:
+            self.summary.append(f"instructions not counted: {exc}")
+            return
+        self._write_metrics(instruction_metrics(counts))
+        self.summary.append(f"instructions counted for {len(counts.by_nodeid)} benchmark(s) "
+                            "under callgrind")
 
     def _check_regressions(self, session: pytest.Session, writer: Any) -> None:
         from pytest_ipfs_accelerate.analysis import AnalysisError, compare_runs

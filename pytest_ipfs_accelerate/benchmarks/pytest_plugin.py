@@ -7,10 +7,23 @@ import pytest
 from pytest_ipfs_accelerate.benchmarks.metrics import MetricRecorder
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ipfs-accelerate")
+    group.addoption("--ipfs-accel-instructions", dest="ipfs_accel_instructions",
+                    action="store_true", default=False,
+                    help="Also count each timed benchmark's CPU instructions (once, under "
+                         "valgrind's callgrind, at session end) and record them as a metric "
+                         "the regression gate judges with a 1%% threshold: deterministic "
+                         "however busy the machine (needs valgrind and --ipfs-accel-db).")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "benchmark_threshold(x): relative change (0.2 = 20%) that counts as a "
         "regression for this test's benchmark and metrics.")
+    config.addinivalue_line(
+        "markers", "instructions: also count this benchmark's CPU instructions (as "
+        "--ipfs-accel-instructions does for all).")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_ipfs_accelerate.capture.records import jsonable, to_json
+from pytest_ipfs_accelerate.capture.records import jsonable, safe_repr, to_json
 from pytest_ipfs_accelerate.db.tables import BENCHMARK_RESULTS, BENCHMARK_SAMPLES, METRICS
 
 #: pytest-benchmark stat name -> our column.
@@ -26,13 +26,14 @@ def _plain(value: Any) -> Any:
     """An option value fit for JSON (timers and other callables by name)."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    return getattr(value, "__name__", None) or repr(value)
+    return getattr(value, "__name__", None) or safe_repr(value)
 
 
 def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
                       disabled_reason: str | None, started_at: float | None,
                       device: str | None, is_simulated: bool,
-                      threshold: float | None = None) -> dict[str, Any]:
+                      threshold: float | None = None,
+                      instructions: bool = False) -> dict[str, Any]:
     """Everything about one ``benchmark`` fixture use, as plain JSON-able data."""
     meta = getattr(fixture, "stats", None)
     stats = getattr(meta, "stats", None)
@@ -57,6 +58,8 @@ def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
     extra: dict[str, Any] = {"options": {k: _plain(v) for k, v in options.items()}}
     if threshold is not None:
         extra["threshold"] = threshold
+    if instructions:
+        extra["instructions"] = True  # count them at session end (benchmarks.instructions)
     return {
         "nodeid": nodeid,
         "name": str(getattr(fixture, "name", nodeid)),

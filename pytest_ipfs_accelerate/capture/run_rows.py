@@ -64,7 +64,7 @@ def operation_row(run_id: Any, op: Mapping[str, Any]) -> tuple:
         backend=op["backend"], is_simulated=bool(op["is_simulated"]), target=op.get("target"),
         nbytes=op.get("nbytes"), duration_s=float(op["duration_s"]), ok=bool(op.get("ok", True)),
         error=op.get("error"), started_at=op["started_at"], worker_id=op.get("worker_id"),
-        extra=to_json(op.get("extra")),
+        extra=to_json(op.get("extra")), backend_version=op.get("backend_version"),
     ))
 
 

@@ -106,6 +106,8 @@ class CaptureSession:
         #: Teardown-report attribute -> what writes its value (other packages' payloads,
         #: such as benchmarks, ride on teardown reports).
         self.payload_handlers: dict[str, Callable[[Any], None]] = {}
+        #: ``runs`` backend column -> backend -> version, as operations named them.
+        self.backends: dict[str, dict[str, str | None]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
@@ -382,6 +384,25 @@ class CaptureSession:
         assert self.writer is not None
         for op in ops:
             self.writer.add(OPERATIONS.name, operation_row(self.run_key, op))
+            column = _RUN_BACKENDS.get(op["kind"])
+            if column is not None and (op["backend"], op.get("backend_version")) not in \
+                    self.backends.setdefault(column, {}).items():
+                self._note_backend(column, op["backend"], op.get("backend_version"))
+
+    def _note_backend(self, column: str, backend: str, version: str | None) -> None:
+        """The run's ``<kind>_backend`` columns: every backend its operations used, each
+        with its version where the backend has one (``kubo, simulated``)."""
+        seen = self.backends[column]
+        if version is not None or backend not in seen:
+            seen[backend] = version
+        self.update_run(**{
+            column: ", ".join(sorted(seen)),
+            f"{column}_version": ", ".join(f"{b} {v}" if len(seen) > 1 else str(v)
+                                           for b, v in sorted(seen.items()) if v) or None})
+
+
+#: operations.kind -> the ``runs`` column naming the backends a run's operations used.
+_RUN_BACKENDS = {"ipfs": "ipfs_backend", "container": "container_backend"}
 
 
 def _tell(message: str) -> None:

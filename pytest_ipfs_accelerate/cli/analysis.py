@@ -4,6 +4,7 @@ matrix."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from pytest_ipfs_accelerate.cli.arguments import (
@@ -14,6 +15,7 @@ from pytest_ipfs_accelerate.cli.arguments import (
     settings,
     write_output,
 )
+from pytest_ipfs_accelerate.config.thresholds import METHODS
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 
 
@@ -31,6 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="compare runs even when their hardware fingerprints differ")
     p.add_argument("--threshold", type=float, metavar="X",
                    help="default relative threshold (0.1 = 10%%), over the config's")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="noise: judge each change against the benchmark's run-to-run spread "
+                        "over its history (default); classic: rank test or z-score against "
+                        "the baseline, the method before it (default: config)")
+    p.add_argument("--min-history", type=int, metavar="N", default=None,
+                   help="runs of history before the noise method judges a change "
+                        "(default: config, 3)")
     p.add_argument("--all", action="store_true", help="list unchanged results too")
     p.add_argument("--no-store", action="store_true",
                    help="do not store the comparisons in the regressions table")
@@ -69,8 +78,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         if args.threshold <= 0:
             raise IpfsAccelError(f"--threshold must be positive (0.1 = 10%), got {args.threshold}")
-        opts = CompareOptions(args.threshold, opts.thresholds, opts.alpha, opts.z_threshold,
-                              opts.window)
+        opts = dataclasses.replace(opts, threshold=args.threshold)
+    if args.method is not None:
+        opts = dataclasses.replace(opts, method=args.method)
+    if args.min_history is not None:
+        if args.min_history < 1:
+            raise IpfsAccelError(f"--min-history must be at least 1, got {args.min_history}")
+        opts = dataclasses.replace(opts, min_history=args.min_history)
     store = not args.no_store
     try:
         con = open_database(args.db, read_only=not store)

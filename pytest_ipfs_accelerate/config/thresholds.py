@@ -16,6 +16,10 @@ DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
 DEFAULT_Z = 3.0
 DEFAULT_WINDOW = 10
+#: Regression methods (``analysis.compare``): ``noise`` judges a change against the
+#: benchmark's run-to-run spread; ``classic`` is the rank test (or z-score) of before.
+METHODS = ("noise", "classic")
+DEFAULT_MIN_HISTORY = 3
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class CompareOptions:
     alpha: float = DEFAULT_ALPHA
     z_threshold: float = DEFAULT_Z
     window: int = DEFAULT_WINDOW
+    method: str = "noise"
+    min_history: int = DEFAULT_MIN_HISTORY  # runs of history before ``noise`` judges
 
     @classmethod
     def from_settings(cls, settings: Any) -> CompareOptions:
@@ -41,7 +47,9 @@ class CompareOptions:
         return cls(threshold=float(settings.get("benchmarks.threshold")),
                    thresholds=thresholds, alpha=float(settings.get("benchmarks.alpha")),
                    z_threshold=float(settings.get("benchmarks.z_threshold")),
-                   window=int(settings.get("benchmarks.window")))
+                   window=int(settings.get("benchmarks.window")),
+                   method=str(settings.get("benchmarks.method")),
+                   min_history=int(settings.get("benchmarks.min_history")))
 
 
 def threshold_for(opts: CompareOptions, nodeid: str | None, name: str, group: str | None,

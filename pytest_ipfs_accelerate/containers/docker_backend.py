@@ -104,6 +104,17 @@ class DockerBackend:
 
     name = "docker"
     is_simulated = False
+    _engine_version: str | None = None
+
+    @property
+    def engine_version(self) -> str | None:
+        """The Docker Engine's version (asked once; None if it does not say)."""
+        if self._engine_version is None:
+            try:
+                self._engine_version = str(self.client.version().get("Version") or "") or None
+            except Exception:  # the version is a fact for reports, never a failure
+                return None
+        return self._engine_version
 
     def __init__(self, base_url: str | None = None, timeout: float = 60.0,
                  host_ip: str = "127.0.0.1", client: Any = None) -> None:

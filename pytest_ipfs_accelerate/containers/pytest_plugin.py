@@ -60,7 +60,8 @@ def _record(config: pytest.Config, backend: ContainerBackend) -> Recorder:
     def recorder(op: str, target: str, duration_s: float, ok: bool, error: str | None) -> None:
         record_operation(config, kind="container", op=op, backend=backend.name,
                          is_simulated=backend.is_simulated, duration_s=duration_s,
-                         target=target, ok=ok, error=error)
+                         target=target, ok=ok, error=error,
+                         backend_version=getattr(backend, "engine_version", None))
 
     return recorder
 

@@ -80,9 +80,12 @@ SELECT b.run_id, b.nodeid, b.name, b.group_name, b.status, b.median_s, b.mean_s,
 FROM benchmark_results b JOIN runs r USING (run_id)""",
 ]
 
-#: version -> statements that build that version from the previous one (version 3 adds
-#: the ``dropped_rows`` table and no view).
+#: version -> statements that build that version from the previous one: the tables it
+#: creates (as of that version), the columns it adds to older ones, its views. Version 3
+#: adds ``dropped_rows``, the backends of a run and of an operation, and the regression
+#: gate's interval and verdicts.
 MIGRATIONS: dict[int, list[str]] = {
-    version: [*(t.ddl() for t in TABLES if t.since == version), *views]
+    version: [*(t.ddl(version) for t in TABLES if t.since == version),
+              *(stmt for t in TABLES for stmt in t.added_in(version)), *views]
     for version, views in ((1, V1_VIEWS), (2, V2_VIEWS), (3, []))
 }

@@ -1,7 +1,9 @@
 """The results tables, each declared once.
 
-A :class:`Table` is declared as lines of ``name TYPE [constraints]``. From that one
-declaration come its DDL, its column order, the cheaper types the writer stages each
+A :class:`Table` is declared as lines of ``name TYPE [constraints] [since N]``
+(``since N``: a column that schema version N added to an older table; such columns come
+last, in the order the versions added them). From that one declaration come its DDL
+(as of any version), the ``ALTER TABLE`` of each later version, its column order, the cheaper types the writer stages each
 column as (see ``db.staging``) and a typed row: a NamedTuple whose fields are the
 columns, in order, each defaulting to the column's SQL default (else None). Row builders
 construct rows by keyword (``TEST_RESULTS.row(nodeid=..., outcome=...)``), so a row can
@@ -38,12 +40,17 @@ _PY_DEFAULTS = {"0": 0, "FALSE": False, "TRUE": True}
 
 
 class Column:
-    """One column: name, SQL type, constraints (``NOT NULL``, ``DEFAULT 0``...)."""
+    """One column: name, SQL type, constraints (``NOT NULL``, ``DEFAULT 0``...) and the
+    schema version that added it to its table (0: the table's own)."""
 
-    __slots__ = ("constraints", "default", "name", "type")
+    __slots__ = ("constraints", "default", "name", "since", "type")
 
     def __init__(self, line: str) -> None:
         name, sql_type, *rest = line.split()
+        self.since = 0
+        if len(rest) >= 2 and rest[-2] == "since":
+            self.since = int(rest[-1])
+            rest = rest[:-2]
         self.name, self.type, self.constraints = name, sql_type, " ".join(rest)
         words = self.constraints.upper().split()
         self.default: Any = (_PY_DEFAULTS[words[words.index("DEFAULT") + 1]]
@@ -85,11 +92,22 @@ class Table(Layout):
         self.all_columns = tuple(Column(line) for line in declaration.strip().splitlines())
         self.by_name = {c.name: c for c in self.all_columns}
         self.since = since  # the schema version that created it
+        added = [max(c.since, since) for c in self.all_columns]
+        if added != sorted(added) or any(0 < c.since <= since for c in self.all_columns):
+            raise ValueError(f"table {name}: a column added by a later version must come "
+                             "after the older ones and name a version after the table's")
         super().__init__(name, self, self.by_name)
 
-    def ddl(self) -> str:
-        body = ",\n    ".join(c.ddl() for c in self.all_columns)
+    def ddl(self, version: int | None = None) -> str:
+        """``CREATE TABLE`` as of schema ``version`` (default: the latest)."""
+        body = ",\n    ".join(c.ddl() for c in self.all_columns
+                              if version is None or c.since <= version)
         return f"CREATE TABLE {self.name} (\n    {body}\n)"
+
+    def added_in(self, version: int) -> list[str]:
+        """The ``ALTER TABLE`` statements with which ``version`` extends this table."""
+        return [f"ALTER TABLE {self.name} ADD COLUMN {c.ddl()}"
+                for c in self.all_columns if c.since == version and version > self.since]
 
     def layout(self, name: str, columns: Iterable[str], constants: Iterable[str] = ()) -> Layout:
         return Layout(name, self, columns, constants)
@@ -140,6 +158,10 @@ xdist_workers INTEGER
 tests_collected INTEGER
 schema_version INTEGER NOT NULL
 extra JSON
+ipfs_backend VARCHAR since 3
+ipfs_backend_version VARCHAR since 3
+container_backend VARCHAR since 3
+container_backend_version VARCHAR since 3
 """, since=1)
 
 RUN_TAGS = Table("run_tags", """
@@ -196,6 +218,7 @@ error VARCHAR
 started_at TIMESTAMPTZ NOT NULL
 worker_id VARCHAR
 extra JSON
+backend_version VARCHAR since 3
 """, since=1)
 
 HARDWARE = Table("hardware", """
@@ -278,6 +301,13 @@ method VARCHAR NOT NULL
 threshold DOUBLE
 is_regression BOOLEAN NOT NULL
 detected_at TIMESTAMPTZ NOT NULL
+is_improvement BOOLEAN since 3
+change DOUBLE since 3
+ci_low DOUBLE since 3
+ci_high DOUBLE since 3
+spread DOUBLE since 3
+history_runs INTEGER since 3
+note VARCHAR since 3
 """, since=2)
 
 # -- version 3: rows the writer could not store, and why ------------------------------------

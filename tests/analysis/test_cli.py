@@ -44,13 +44,14 @@ def regressed_db(tmp_path: Path) -> Path:
 
 
 def test_compare_gate_exit_codes_and_stored_rows(run_cli: Any, regressed_db: Path) -> None:
-    code, out, _ = run_cli("compare", str(regressed_db))
+    code, out, _ = run_cli("compare", str(regressed_db), "--method", "classic")
     assert code == 0
     assert "REGRESSION | t.py::test_slow" in out and "test_same" not in out
-    code, out, _ = run_cli("compare", str(regressed_db), "--fail-on-regression", "--all")
+    code, out, _ = run_cli("compare", str(regressed_db), "--method", "classic",
+                           "--fail-on-regression", "--all")
     assert code == 1 and "test_same" in out
-    code, out, _ = run_cli("compare", str(regressed_db), "--threshold", "0.6", "--format",
-                           "json", "--fail-on-regression")
+    code, out, _ = run_cli("compare", str(regressed_db), "--method", "classic", "--threshold",
+                           "0.6", "--format", "json", "--fail-on-regression")
     assert code == 0
     data = json.loads(out)
     assert data["regressions"] == 0 and len(data["comparisons"]) == 2
@@ -88,7 +89,7 @@ def test_trend_and_matrix_formats(run_cli: Any, regressed_db: Path, tmp_path: Pa
     cells = json.loads(out)["cells"]
     assert cells == [{"row": "t.py::test_slow", "column": "cpu", "passed": 2, "failed": 0,
                       "skipped": 0, "xfailed": 0, "total": 2, "is_simulated": False,
-                      "score": 1.0}]
+                      "score": 1.0, "text": "100% (2 pass)"}]
     page = tmp_path / "m.html"
     code, _, _ = run_cli("matrix", str(regressed_db), "--format", "html", "-o", str(page))
     assert code == 0 and "t.py::test_slow" in page.read_text()

@@ -140,6 +140,7 @@ def test_fail_on_regression_fails_the_session(pytester: pytest.Pytester,
         def test_sleep(benchmark):
             benchmark.pedantic(time.sleep, args=(float(os.environ["NAP"]),), rounds=8)
     """))
+    (pytester.path / "ipfs_accelerate.toml").write_text('[benchmarks]\nmethod = "classic"\n')
     args = ("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-fail-on-regression", "-q",
             "-p", "no:xdist")
     first = run_pytest(*args, env={"NAP": "0.001"})

@@ -1,0 +1,67 @@
+"""Backends are facts of the run: each operation row names its backend and version, and the
+run names every backend its operations used."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from pytest_ipfs_accelerate.capture.session import CaptureSession, CaptureSettings
+from tests.conftest import query
+
+
+def test_the_run_names_the_backends_its_operations_used(pytester: pytest.Pytester,
+                                                        run_pytest: Any) -> None:
+    pytester.makepyfile(test_c=textwrap.dedent("""
+        def test_c(container):
+            container("pytest-ipfs-accel/busybox:test", command=["sleep", "1"])
+    """))
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-containers", "simulated")
+    assert result.ret == 0, result.stdout.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT container_backend, container_backend_version, ipfs_backend "
+                     "FROM runs") == [("simulated", None, None)]
+    assert {r for r in query(db, "SELECT backend, backend_version FROM operations")} == {
+        ("simulated", None)}
+
+
+def test_several_backends_and_versions_are_joined():
+    session = CaptureSession(SimpleNamespace(), CaptureSettings(db_path=None),  # type: ignore[arg-type]
+                             tags={}, ops=None, annotator=None)  # type: ignore[arg-type]
+    rows: list[tuple] = []
+    session.writer = SimpleNamespace(add=lambda name, row: rows.append(row),
+                                     put=lambda *a, **k: None)
+    op = {"kind": "ipfs", "op": "add", "is_simulated": False, "duration_s": 0.1,
+          "started_at": 1.0}
+    session._write_ops([{**op, "backend": "simulated", "is_simulated": True},
+                        {**op, "backend": "kubo", "backend_version": "0.43.1"},
+                        {**op, "backend": "kubo", "backend_version": "0.43.1"}])
+    assert (session.run_row["ipfs_backend"], session.run_row["ipfs_backend_version"]) == (
+        "kubo, simulated", "kubo 0.43.1")
+    assert len(rows) == 3 and rows[1][-1] == "0.43.1"  # operations.backend_version
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
+def test_docker_operations_carry_the_engine_version(pytester: pytest.Pytester,
+                                                    run_pytest: Any, request: Any) -> None:
+    from pytest_ipfs_accelerate.containers.docker_backend import DockerBackend
+    from pytest_ipfs_accelerate.strict import missing_backend
+
+    try:
+        engine = DockerBackend().engine_version
+    except Exception as exc:
+        missing_backend(request.config, "Docker Engine", str(exc))
+    pytester.makepyfile(test_c=textwrap.dedent("""
+        def test_c(container):
+            container("pytest-ipfs-accel/busybox:test", command=["sleep", "1"])
+    """))
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-containers", "docker")
+    assert result.ret == 0, result.stdout.str()
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT container_backend, container_backend_version FROM runs") == [
+        ("docker", engine)]
+    assert query(db, "SELECT DISTINCT backend_version FROM operations") == [(engine,)]
