@@ -51,6 +51,7 @@ if [ "${SETUP_SERVICES:-1}" = "1" ]; then
         step "the Docker Engine and the busybox test image" bash .ci/setup-docker.sh
         step "the CID oracles" bash .ci/setup-oracles.sh
         step "headless Chromium" bash .ci/setup-browser.sh
+        step "valgrind (instruction counts)" bash .ci/setup-valgrind.sh
     else
         echo "setup: not root and no sudo: skipping the Docker Engine and CID oracles" >&2
     fi
