@@ -50,10 +50,10 @@ def _regressions(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits)
     """The stored comparisons of this run, each with its metric's unit and which way is
     better (benchmarks: seconds, lower).
 
-    Improvements: the ``is_improvement`` column where the DB has it. A DB without it
-    gets the classic method's verdict with its default settings (past the threshold the
-    good way, and significant: Mann-Whitney p < 0.05, z-score |z| >= 3 when scored); a
-    ``noise`` comparison there shows no improvement, as its verdict was not stored.
+    Improvements: the stored ``is_improvement`` (schema v3). A row without it (an older
+    DB, or one stored by older code) gets the classic method's verdict with its default
+    settings (past the threshold the good way, and significant: Mann-Whitney p < 0.05,
+    z-score |z| >= 3 when scored); a ``noise`` comparison without it shows none.
     """
     stored = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'regressions' "
@@ -63,7 +63,8 @@ def _regressions(con: duckdb.DuckDBPyConnection, report: RunReport, lim: Limits)
                "coalesce(r.threshold, 0) END AND CASE r.method "
                "WHEN 'mann-whitney' THEN r.p_value < 0.05 "
                "WHEN 'z-score' THEN r.p_value IS NULL OR r.p_value <= 0.0027 ELSE FALSE END")
-    improvement = "coalesce(r.is_improvement, FALSE)" if "is_improvement" in stored else derived
+    improvement = (f"coalesce(r.is_improvement, {derived})" if "is_improvement" in stored
+                   else derived)
     report.regressions = rows(con, f"""
         WITH units AS (
             SELECT name, any_value(unit) AS unit, any_value(direction) AS direction
