@@ -114,6 +114,30 @@ def _ipld_to_pb(value: Any) -> bytes:
     return encode_node(PBNode(links, data))
 
 
+def decode_block(cid: CID, data: bytes) -> Any:
+    """A block as IPLD data (links as :class:`CID`, bytes as bytes), by its codec."""
+    if cid.codec == DAG_PB:
+        return _pb_to_ipld(data)
+    if cid.codec == RAW:
+        return data
+    if cid.codec == DAG_JSON:
+        return to_ipld(json.loads(data))
+    if cid.codec == DAG_CBOR:
+        return decode_dag_cbor(data)
+    raise UnsupportedError(f"codec {cid.codec_name} of {cid} is not supported")
+
+
+def encode_value(value: Any, codec: str) -> bytes:
+    """IPLD data encoded as ``dag get --output-codec`` does: dag-json, dag-cbor, json, cbor."""
+    if codec in ("dag-json", "json"):
+        return encode_dag_json(value)
+    if codec in ("dag-cbor", "cbor"):
+        return encode_dag_cbor(value)
+    if codec == "raw" and isinstance(value, bytes):
+        return value
+    raise UnsupportedError(f'unknown multicodec: "{codec}"')
+
+
 def to_json_value(cid: CID, data: bytes) -> Any:
     """A stored block decoded by its codec and rendered as dag-json (``ipfs dag get``)."""
     if cid.codec == DAG_PB:

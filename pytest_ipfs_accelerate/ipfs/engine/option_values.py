@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 
-_TRUE = {"true", "1", "yes", "on", ""}
-_FALSE = {"false", "0", "no", "off"}
+_TRUE = {"true", "1", "t", "yes", "on", ""}
+_FALSE = {"false", "0", "f", "no", "off"}
 
 
 def parse_bool(name: str, value: str | None, default: bool) -> bool:

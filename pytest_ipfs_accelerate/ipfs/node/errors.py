@@ -65,3 +65,11 @@ class KuboRpcError(IpfsNodeError):
         self.status = status
         self.path = path
         super().__init__(f"{path}: {message} (HTTP {status})" if path else message)
+
+
+class KeyError_(IpfsNodeError):
+    """A key that does not exist, or a key name that cannot be used."""
+
+
+class MfsError(IpfsNodeError):
+    """An MFS (``files``) operation that cannot be done: a missing path, a wrong type."""

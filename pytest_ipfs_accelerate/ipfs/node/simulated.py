@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, exporter, multibase
+from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, ed25519, exporter, ipns
 from pytest_ipfs_accelerate.ipfs.engine.car import CarError, car_chunks, read_car, walk_dag
-from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, DAG_PB, RAW, cid_for_block
-from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, RAW, cid_for_block
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import KUBO_VERSION, REPO_VERSION
 from pytest_ipfs_accelerate.ipfs.node import add
@@ -28,17 +27,23 @@ from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore, MemoryBlockstore, verify
 from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, NodeOfflineError, PinError
 from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig, FaultInjector
+from pytest_ipfs_accelerate.ipfs.node.keystore import Keystore
+from pytest_ipfs_accelerate.ipfs.node.mfs import EMPTY_DIR, Mfs
 from pytest_ipfs_accelerate.ipfs.node.pins import PinSet
 
 _counter = itertools.count()
 
 
+def identity_seed(seed: bytes) -> bytes:
+    """The node's Ed25519 private seed, derived from its repo's identity bytes."""
+    return hashlib.sha256(b"simulated-peer:" + seed).digest()
+
+
 def peer_id_for(seed: bytes) -> tuple[str, str]:
-    """A Kubo-shaped Ed25519 peer ID (``12D3KooW...``) and base64 public key from ``seed``."""
-    key = hashlib.sha256(b"simulated-peer:" + seed).digest()
-    pubkey_pb = b"\x08\x01\x12\x20" + key  # KeyType=Ed25519, Data=32 bytes
-    peer = multibase.b58encode(b"\x00" + bytes([len(pubkey_pb)]) + pubkey_pb)
-    return peer, base64.b64encode(pubkey_pb).decode("ascii")
+    """The Ed25519 peer ID (``12D3KooW...``) and base64 protobuf public key of ``seed``."""
+    public = ed25519.public_key(identity_seed(seed))
+    pubkey_pb = ipns.public_key_protobuf(public)
+    return ipns.peer_id(public), base64.b64encode(pubkey_pb).decode("ascii")
 
 
 class SimulatedNode:
@@ -60,6 +65,8 @@ class SimulatedNode:
             self.blockstore = MemoryBlockstore()
             identity = os.urandom(16)
         self.peer_id, self.public_key = peer_id_for(identity)
+        self.keys = Keystore(identity_seed(identity), self.repo)
+        self.mfs = Mfs(self.get_block, self.put_block, self._mfs_file, self.repo)
         self.pins = PinSet(self._child_cids,
                            self.repo / "pins.json" if self.repo is not None else None)
         self.faults = FaultInjector(faults, sleep=sleep)
@@ -130,6 +137,10 @@ class SimulatedNode:
     def put_block(self, cid: CID, data: bytes) -> None:
         self.blockstore.put(cid, data)
 
+    def _mfs_file(self, data: bytes, **options: Any) -> str:
+        """A file written through MFS: a trickle DAG, as Kubo's MFS writes new files."""
+        return self._import([("", data)], pin=False, trickle=True, **options)[-1].cid
+
     def _child_cids(self, cid_text: str) -> list[str]:
         cid = CID.decode(cid_text)
         if cid.codec == RAW or cid.is_identity:
@@ -137,6 +148,8 @@ class SimulatedNode:
         return [str(c) for c in dag_codecs.links_of(cid, self.get_block(cid))]
 
     def _resolve(self, path: str) -> CID:
+        if path.startswith("/ipns/"):
+            path = self.keys.resolve(path)
         return exporter.resolve(self.get_block, path)
 
     # -- add ---------------------------------------------------------------------
@@ -271,11 +284,6 @@ class SimulatedNode:
         code = CODECS_BY_NAME.get(codec)
         if code is None:
             raise BadRequestError(f"unknown cid-codec {codec!r}; use raw, dag-pb, dag-json...")
-        if code == DAG_PB:
-            try:
-                decode_node(data)  # reject malformed dag-pb, as Kubo does
-            except ValueError as exc:
-                raise BadRequestError(f"block put: {exc}") from None
         try:
             cid = cid_for_block(data, code, version, mhtype)
         except ValueError as exc:
@@ -329,6 +337,7 @@ class SimulatedNode:
         """``ipfs dag export``: the DAG under ``path`` as a CARv1 stream."""
         self.faults.before("dag_export")
         root = self._resolve(path)
+        self.get_block(root)  # a missing root fails before the stream starts, as in Kubo
 
         def blocks() -> Iterator[tuple[CID, bytes]]:
             for cid, data in walk_dag(root, self.get_block):
@@ -364,7 +373,8 @@ class SimulatedNode:
         """Remove every block not reachable from a pin; returns the removed CIDs (raw v1)."""
         self.faults.before("gc")
         keep: set[bytes] = set()
-        for cid_text in self.pins.walk(self.pins.roots()):
+        mfs_root = [self.mfs.root] if self.mfs.root != EMPTY_DIR else []  # a GC root
+        for cid_text in self.pins.walk([*self.pins.roots(), *mfs_root]):
             keep.add(CID.decode(cid_text).multihash)
         removed = []
         for mh in list(self.blockstore.multihashes()):
@@ -372,12 +382,17 @@ class SimulatedNode:
                 removed.append(str(CID(1, RAW, mh)))
         return removed
 
+    @property
+    def online(self) -> bool:
+        """Whether it has peers to talk to; without, it answers as ``ipfs daemon --offline``."""
+        return bool(self.peers) and not self.faults.config.offline
+
     def id(self) -> dict[str, Any]:
-        addrs = [f"/ip4/127.0.0.1/tcp/4001/p2p/{self.peer_id}"]
+        online = self.online
+        addrs = [f"/ip4/127.0.0.1/tcp/4001/p2p/{self.peer_id}"] if online else None
+        protocols = ["/ipfs/bitswap/1.2.0", "/ipfs/id/1.0.0"] if online else None
         return {"ID": self.peer_id, "PublicKey": self.public_key, "Addresses": addrs,
-                "AgentVersion": f"kubo/{KUBO_VERSION}/simulated",
-                "ProtocolVersion": "ipfs/0.1.0",
-                "Protocols": ["/ipfs/bitswap/1.2.0", "/ipfs/id/1.0.0"]}
+                "AgentVersion": f"kubo/{KUBO_VERSION}/simulated", "Protocols": protocols}
 
     def version(self) -> dict[str, Any]:
         return {"Version": KUBO_VERSION, "Commit": "simulated", "Repo": REPO_VERSION,

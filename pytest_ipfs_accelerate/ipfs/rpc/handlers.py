@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from pytest_ipfs_accelerate.ipfs.engine import add_flags
+from pytest_ipfs_accelerate.ipfs.engine import add_flags, dag_codecs, ipld_path
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, RAW
+from pytest_ipfs_accelerate.ipfs.engine.dagcbor import decode_dag_cbor
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import display_name
 from pytest_ipfs_accelerate.ipfs.engine.errors import (
     BadRequestError,
@@ -20,18 +22,20 @@ from pytest_ipfs_accelerate.ipfs.engine.errors import (
     UnsupportedError,
 )
 from pytest_ipfs_accelerate.ipfs.node.add import Symlink
+from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, PinError
+from pytest_ipfs_accelerate.ipfs.rpc.commands import COMMANDS, Arg, Opt, command
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 from pytest_ipfs_accelerate.ipfs.rpc.multipart import MultipartStream
 
-Handler = Callable[[RpcRequest], RpcResponse]
-HANDLERS: dict[str, Handler] = {}
-
-
-def command(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
-        return fn
-    return register
+_KIND_TYPES = {bool: "bool", int: "int", str: "string", list: "strings",
+               add_flags.go_uint: "uint"}
+ADD_OPTIONS = tuple(Opt(flag.name, _KIND_TYPES[flag.kind], (flag.short,) if flag.short else ())
+                    for flag in add_flags.ADD_FLAGS)
+PATHS = (Arg("ipfs-path", variadic=True),)
+#: A response header that the server sends as the X-Stream-Error trailer instead.
+STREAM_ERROR_HEADER = "X-Stream-Error"
+NO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time: an entry without a stored mtime
+OFFLINE_ACTION = "this action must be run in online mode, try running 'ipfs daemon' first"
 
 
 #: Kubo's block size limit: bitswap does not move bigger blocks.
@@ -62,7 +66,7 @@ def _file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
 
 # -- add ----------------------------------------------------------------------------------
 
-@command("add")
+@command("add", [Arg("path", variadic=True, file=True)], ADD_OPTIONS)
 def add(req: RpcRequest) -> RpcResponse:
     values = add_flags.from_query(req.options)
     options = {name: value for name, value in values.items() if name in add_flags.NODE_OPTIONS}
@@ -95,16 +99,22 @@ def _upload_items(req: RpcRequest) -> Iterator[tuple[str, Any]]:
 
 # -- reading --------------------------------------------------------------------------------
 
-@command("cat")
+@command("cat", PATHS, [Opt("offset", "int64", ("o",)), Opt("length", "int64", ("l",)),
+                      Opt("progress", aliases=("p",))])
 def cat(req: RpcRequest) -> RpcResponse:
-    path = req.arg(0, "ipfs-path")
     offset = req.int_opt("offset", 0, 0) or 0
     length = req.int_opt("length", None, 0)
-    return RpcResponse(chunks=req.node.cat_iter(path, offset, length),
-                       content_type="text/plain")
+
+    def chunks() -> Iterator[bytes]:  # several paths: one after the other, as Kubo
+        for path in req.args:
+            yield from req.node.cat_iter(path, offset, length)
+    return RpcResponse(chunks=chunks(), content_type="text/plain")
 
 
-@command("get")
+@command("get", [Arg("ipfs-path")], [
+    Opt("output", "string", ("o",)), Opt("archive", aliases=("a",)),
+    Opt("compress", aliases=("C",)), Opt("compression-level", "int", ("l",)),
+    Opt("progress", aliases=("p",))])
 def get(req: RpcRequest) -> RpcResponse:
     path = req.arg(0, "ipfs-path")
     chunks: Iterator[bytes] = req.node.tar(path)
@@ -112,7 +122,7 @@ def get(req: RpcRequest) -> RpcResponse:
     if req.flag("compress", False, "C"):
         level = req.int_opt("compression-level", -1, -1)
         chunks = _gzip(chunks, -1 if level is None else level)
-        ctype = "application/x-gzip"
+        ctype = "application/gzip"
     return RpcResponse(chunks=chunks, content_type=ctype)
 
 
@@ -125,29 +135,16 @@ def _gzip(chunks: Iterator[bytes], level: int) -> Iterator[bytes]:
     yield comp.flush()
 
 
-@command("ls")
+@command("ls", PATHS, [Opt("headers", aliases=("v",)), Opt("resolve-type"), Opt("size"),
+                     Opt("stream", aliases=("s",)), Opt("long", aliases=("l",))])
 def ls(req: RpcRequest) -> RpcResponse:
-    paths = req.args or [req.arg(0, "ipfs-path")]
-    objects = [{"Hash": path, "Links": req.node.ls(path)} for path in paths]
-    if req.flag("stream", False, "s"):
-        return RpcResponse(ndjson=[{"Objects": [obj]} for obj in objects])
+    objects = [{"Hash": path, "Links": [{**link, "Mode": 0, "ModTime": NO_TIME}
+                                         for link in req.node.ls(path)]}
+               for path in req.args]
+    if req.flag("stream", False, "s"):  # one object per link, as Kubo streams them
+        return RpcResponse(ndjson=[{"Objects": [{"Hash": obj["Hash"], "Links": [link]}]}
+                                   for obj in objects for link in obj["Links"]])
     return RpcResponse(json={"Objects": objects})
-
-
-@command("files/stat")
-def files_stat(req: RpcRequest) -> RpcResponse:
-    path = req.arg(0, "path")
-    if not path.startswith("/ipfs/"):
-        raise UnsupportedError(f"files stat {path!r}: the simulated node has no MFS; "
-                               f"stat /ipfs/<cid> paths")
-    info = dict(req.node.stat(path))
-    info.pop("Local", None)
-    if req.flag("hash"):
-        return RpcResponse(json={"Hash": info["Hash"]})
-    if req.flag("size"):
-        return RpcResponse(json={"Size": info["Size"]})
-    info["WithLocality"] = False
-    return RpcResponse(json=info)
 
 
 # -- pins -------------------------------------------------------------------------------------
@@ -159,25 +156,59 @@ def _pin(req: RpcRequest, change: Callable[..., list[str]]) -> RpcResponse:
     return RpcResponse(json={"Pins": pins})
 
 
-@command("pin/add")
+@command("pin/add", PATHS, [Opt("recursive", aliases=("r",)), Opt("name", "string"),
+                          Opt("progress")])
 def pin_add(req: RpcRequest) -> RpcResponse:
     return _pin(req, req.node.pin_add)
 
 
-@command("pin/rm")
+@command("pin/rm", PATHS, [Opt("recursive", aliases=("r",))])
 def pin_rm(req: RpcRequest) -> RpcResponse:
     return _pin(req, req.node.pin_rm)
 
 
-@command("pin/ls")
+@command("pin/ls", [Arg("ipfs-path", required=False, variadic=True)], [
+    Opt("type", "string", ("t",)), Opt("quiet", aliases=("q",)), Opt("stream", aliases=("s",)),
+    Opt("names", aliases=("n",)), Opt("name", "string")])
 def pin_ls(req: RpcRequest) -> RpcResponse:
     type_ = req.opt("type", "t", default="all") or "all"
     listing = req.node.pin_ls(type_, req.args)
     if req.flag("stream", False, "s"):
-        return RpcResponse(ndjson=[{"Cid": cid, "Type": kind, "Name": ""}
+        return RpcResponse(ndjson=[{"Cid": cid, "Type": kind}
                                    for cid, kind in listing.items()])
     return RpcResponse(json={"Keys": {cid: {"Type": kind, "Name": ""}
                                       for cid, kind in listing.items()}})
+
+
+@command("pin/update", [Arg("from-path"), Arg("to-path")], [Opt("unpin")])
+def pin_update(req: RpcRequest) -> RpcResponse:
+    old, new = (str(req.node._resolve(p)) for p in (req.arg(0, "from-path"),
+                                                    req.arg(1, "to-path")))
+    if req.node.pins.type_of(new) == "recursive":
+        raise IpfsNodeError("'to' cid was already recursively pinned")
+    if old not in req.node.pins.recursive:
+        raise IpfsNodeError("'from' cid was not recursively pinned already")
+    req.node.pins.add(new, recursive=True)
+    if req.flag("unpin", True):
+        req.node.pins.remove(old)
+    return RpcResponse(json={"Pins": [old, new]})
+
+
+@command("pin/verify", options=[Opt("verbose"), Opt("quiet", aliases=("q",)),
+                                Opt("include-ok")])
+def pin_verify(req: RpcRequest) -> RpcResponse:
+    verbose = req.flag("verbose")
+    out = []
+    for root in sorted(req.node.pins.recursive):
+        try:
+            for _ in req.node.pins.walk([root]):
+                pass
+            if verbose:
+                out.append({"Cid": root, "Ok": True})
+        except IpfsNodeError as exc:
+            out.append({"Cid": root, "Ok": False, "BadNodes": [{"Cid": root,
+                                                                "Err": str(exc)}]})
+    return RpcResponse(ndjson=out)
 
 
 # -- blocks ---------------------------------------------------------------------------------
@@ -186,7 +217,9 @@ _FORMATS = {"v0": ("dag-pb", 0), "protobuf": ("dag-pb", 0), "dag-pb": ("dag-pb",
             "cbor": ("dag-cbor", 1), "dag-cbor": ("dag-cbor", 1), "raw": ("raw", 1)}
 
 
-@command("block/put")
+@command("block/put", [Arg("data", variadic=True, file=True)], [
+    Opt("cid-codec", "string"), Opt("mhtype", "string"), Opt("mhlen", "int"), Opt("pin"),
+    Opt("allow-big-block"), Opt("format", "string", ("f",))])
 def block_put(req: RpcRequest) -> RpcResponse:
     codec, version = req.opt("cid-codec", default="raw") or "raw", 1
     fmt = req.opt("format", "f")
@@ -201,55 +234,60 @@ def block_put(req: RpcRequest) -> RpcResponse:
     for data in _file_parts(req, limit):
         cid = req.node.block_put(data, codec=codec, mhtype=mhtype, version=version, pin=pin)
         out.append({"Key": cid, "Size": len(data)})
-    return RpcResponse(json=out[0]) if len(out) == 1 else RpcResponse(ndjson=out)
+    return RpcResponse(ndjson=out)
 
 
-@command("block/get")
+@command("block/get", [Arg("cid")])
 def block_get(req: RpcRequest) -> RpcResponse:
     data = req.node.block_get(req.arg(0, "cid"))
-    return RpcResponse(chunks=[data], content_type="text/plain")
+    return RpcResponse(chunks=[data], content_type="application/vnd.ipld.raw")
 
 
-@command("block/stat")
+@command("block/stat", [Arg("cid")])
 def block_stat(req: RpcRequest) -> RpcResponse:
     return RpcResponse(json=req.node.block_stat(req.arg(0, "cid")))
 
 
-@command("block/rm")
+@command("block/rm", [Arg("cid", variadic=True)],
+         [Opt("force", aliases=("f",)), Opt("quiet", aliases=("q",))])
 def block_rm(req: RpcRequest) -> RpcResponse:
     force = req.flag("force", False, "f")
     quiet = req.flag("quiet", False, "q")
-    results, failed = [], 0
+    results = []
     for cid in req.args or [req.arg(0, "cid")]:
         try:
             req.node.block_rm(cid, force=force)
             if not quiet:
                 results.append({"Hash": cid})
-        except BadRequestError:
-            raise
-        except Exception as exc:
-            failed += 1
-            results.append({"Hash": cid, "Error": str(exc)})
-    if failed and not force:
-        results.append({"Message": f"{failed} block(s) could not be removed", "Code": 0,
-                        "Type": "error"})
+        except PinError as exc:
+            results.append({"Hash": cid, "Error": (str(exc).rsplit(": ", 2)[-2:][0] == "pinned"
+                            and "pinned: " + str(exc).rsplit(": ", 1)[-1]) or str(exc)})
+        except BlockNotFoundError:
+            results.append({"Hash": cid, "Error": f"ipld: could not find {cid}"})
     return RpcResponse(ndjson=results)
 
 
 # -- dag --------------------------------------------------------------------------------------
 
-@command("dag/get")
+@command("dag/get", [Arg("ref")], [Opt("output-codec", "string")])
 def dag_get(req: RpcRequest) -> RpcResponse:
     codec = req.opt("output-codec", default="dag-json") or "dag-json"
-    if codec not in ("dag-json", "json"):
-        raise UnsupportedError(f"output-codec {codec!r} is not supported; use dag-json")
-    return RpcResponse(json=req.node.dag_get(req.arg(0, "ref")))
+    _, value, _ = ipld_path.resolve(req.node.get_block, req.arg(0, "ref"))
+    return RpcResponse(chunks=[dag_codecs.encode_value(value, codec)], content_type="text/plain")
+
+
+@command("dag/resolve", [Arg("ref")])
+def dag_resolve(req: RpcRequest) -> RpcResponse:
+    cid, _, rest = ipld_path.resolve(req.node.get_block, req.arg(0, "ref"))
+    return RpcResponse(json={"Cid": {"/": str(cid)}, "RemPath": "".join(f"/{s}" for s in rest)})
 
 
 _OLD_FORMATS = {"cbor": "dag-cbor", "protobuf": "dag-pb", "json": "dag-json"}
 
 
-@command("dag/put")
+@command("dag/put", [Arg("object data", variadic=True, file=True)], [
+    Opt("store-codec", "string"), Opt("input-codec", "string"), Opt("pin"), Opt("hash", "string"),
+    Opt("allow-big-block")])
 def dag_put(req: RpcRequest) -> RpcResponse:
     store = req.opt("store-codec", "format", default="dag-cbor") or "dag-cbor"
     store = _OLD_FORMATS.get(store, store)
@@ -259,6 +297,13 @@ def dag_put(req: RpcRequest) -> RpcResponse:
     limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
     for data in _file_parts(req, limit):
+        if input_codec == "dag-cbor":
+            value = dag_codecs.to_dag_json(decode_dag_cbor(data))
+            cid = req.node.dag_put(value, store_codec=store, input_codec="dag-json", pin=pin)
+            out.append({"Cid": {"/": cid}})
+            continue
+        if input_codec not in ("dag-json", "json"):
+            raise UnsupportedError(f'unknown multicodec: "{input_codec}"')
         try:
             value = json.loads(data)
         except RecursionError:
@@ -267,16 +312,17 @@ def dag_put(req: RpcRequest) -> RpcResponse:
             raise BadRequestError(f"dag put: the input is not valid JSON: {exc}") from None
         cid = req.node.dag_put(value, store_codec=store, input_codec=input_codec, pin=pin)
         out.append({"Cid": {"/": cid}})
-    return RpcResponse(json=out[0]) if len(out) == 1 else RpcResponse(ndjson=out)
+    return RpcResponse(ndjson=out)
 
 
-@command("dag/export")
+@command("dag/export", [Arg("root")], [Opt("progress", aliases=("p",))])
 def dag_export(req: RpcRequest) -> RpcResponse:
     return RpcResponse(chunks=req.node.dag_export(req.arg(0, "root")),
                        content_type="application/vnd.ipld.car")
 
 
-@command("dag/import")
+@command("dag/import", [Arg("path", variadic=True, file=True)], [
+    Opt("pin-roots"), Opt("silent"), Opt("stats"), Opt("allow-big-block")])
 def dag_import(req: RpcRequest) -> RpcResponse:
     pin = req.flag("pin-roots", True)
     if req.stream is None or req.stream.done:
@@ -293,15 +339,19 @@ def dag_import(req: RpcRequest) -> RpcResponse:
 
 # -- repo and node ---------------------------------------------------------------------------
 
-@command("repo/stat")
+@command("repo/stat", options=[Opt("size-only"), Opt("human")])
 def repo_stat(req: RpcRequest) -> RpcResponse:
     stat = req.node.repo_stat()
-    if req.flag("size-only"):
-        stat = {"RepoSize": stat["RepoSize"], "StorageMax": stat["StorageMax"]}
+    if req.flag("size-only"):  # Kubo keeps every key, zeroed
+        stat = {**stat, "NumObjects": 0, "RepoPath": "", "Version": ""}
     return RpcResponse(json=stat)
 
 
-@command("repo/gc")
+COMMANDS["stats/repo"] = replace(COMMANDS["repo/stat"], name="stats/repo")
+
+
+@command("repo/gc", options=[Opt("stream-errors"), Opt("quiet", aliases=("q",)),
+                                    Opt("silent")])
 def repo_gc(req: RpcRequest) -> RpcResponse:
     removed = req.node.gc()
     if req.flag("quiet", False, "q"):
@@ -315,18 +365,27 @@ def refs_local(req: RpcRequest) -> RpcResponse:
     return RpcResponse(ndjson=[{"Ref": str(CID(1, RAW, mh)), "Err": ""} for mh in mhs])
 
 
-@command("id")
+@command("id", [Arg("peerid", required=False)],
+         [Opt("format", "string", ("f",)), Opt("peerid-base", "string")])
 def id_(req: RpcRequest) -> RpcResponse:
     if req.args and req.args[0] != req.node.peer_id:
+        if not req.node.online:
+            raise IpfsNodeError("'ipfs id' cannot query information on remote peers without "
+                                "a running daemon; if you only want to convert --peerid-base, "
+                                "pass --offline option")
         raise UnsupportedError(f"id {req.args[0]}: the simulated node only knows itself")
     return RpcResponse(json=req.node.id())
 
 
-@command("version")
+@command("version", options=[Opt("number", aliases=("n",)), Opt("commit"), Opt("repo"),
+                                    Opt("all")])
 def version(req: RpcRequest) -> RpcResponse:
     return RpcResponse(json=req.node.version())
 
 
-@command("swarm/peers")
+@command("swarm/peers", options=[Opt("verbose", aliases=("v",)), Opt("streams"),
+                                        Opt("latency"), Opt("direction"), Opt("identify")])
 def swarm_peers(req: RpcRequest) -> RpcResponse:
+    if not req.node.online:
+        raise IpfsNodeError(OFFLINE_ACTION)
     return RpcResponse(json={"Peers": req.node.swarm_peers()})

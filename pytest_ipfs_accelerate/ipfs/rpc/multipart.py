@@ -74,14 +74,17 @@ def boundary_of(content_type: str) -> bytes:
 
 
 def clean_path(raw: str) -> str:
-    """A relative, normalised ``/`` path; rejects ``..``, absolute paths and NUL."""
+    """The name as Kubo reads it: ``path.Clean("/" + name)`` without the leading ``/``, so
+    absolute names become relative and ``..`` cannot climb above the upload's root."""
     if "\x00" in raw:
         raise MultipartError(f"file name {raw!r} contains NUL")
-    if raw.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", raw):
-        raise MultipartError(f"file name {raw!r} is absolute; send relative names")
-    parts = [p for p in raw.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise MultipartError(f"file name {raw!r} contains '..'; send names inside the upload")
+    parts: list[str] = []
+    for part in raw.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
     return "/".join(parts)
 
 

@@ -20,8 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.node.errors import RequestTooLargeError
 from pytest_ipfs_accelerate.ipfs.rpc.body import RequestBody
-from pytest_ipfs_accelerate.ipfs.rpc.handlers import HANDLERS
+from pytest_ipfs_accelerate.ipfs.rpc.command_table import COMMANDS
+from pytest_ipfs_accelerate.ipfs.rpc.commands import ClientError, Command, ParseError
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import STREAM_ERROR_HEADER
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 log = logging.getLogger("pytest_ipfs_accelerate.ipfs.rpc")
@@ -133,13 +136,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._command: str | None = None
         self._target: str | None = None
         url = urllib.parse.urlsplit(self.path)
-        command = url.path[len(API_PREFIX):].strip("/")
-        handler = self.server.handlers.get(command) if url.path.startswith(API_PREFIX) else None
-        if handler is None:
+        name = url.path[len(API_PREFIX):].strip("/")
+        spec = self.server.commands.get(name) if url.path.startswith(API_PREFIX) else None
+        if spec is None:
             self._discard_body()
             self._send_plain(404, b"404 page not found\n")
             return
-        self._command = command
+        self._command = name
         origin = self._forbidden_origin()
         if origin == "forbidden":
             self._status, self._error = 403, "403 - Forbidden"
@@ -152,42 +155,40 @@ class _Handler(BaseHTTPRequestHandler):
             self._body = body
         except IpfsNodeError as exc:  # unusable framing: the connection cannot be reused
             self.close_connection = True
-            self._send_error(exc.http_status, str(exc))
+            self._send_parse_error(exc.http_status, str(exc))
             return
         try:
-            request = self._parse(command, url.query, body)
-            self._target = request.args[0] if request.args else None
-            response = handler(request)  # a handler reads the body as a stream, if at all
+            request = self._parse(spec, url.query, body)
+        except IpfsNodeError as exc:
+            self._finish_body(body)
+            self._send_parse_error(exc.http_status, str(exc))
+            return
+        self._target = request.args[0] if request.args else None
+        try:
+            response = spec.handler(request)  # a handler reads the body as a stream, if at all
         except RecursionError:  # a value nested past what the codecs check (json's own)
             self._finish_body(body)
-            self._send_error(400, f"{command}: the input is nested too deeply")
+            self._send_error(500, f"{name}: the input is nested too deeply")
             return
         except Exception as exc:
             self._finish_body(body)
-            if isinstance(exc, IpfsNodeError):
-                self._send_error(exc.http_status, str(exc))
-            else:  # a bug, but the client still gets Kubo-shaped JSON
-                log.exception("RPC %s failed", command)
-                self._send_error(500, f"internal error in simulated node: "
-                                      f"{type(exc).__name__}: {exc}")
+            self._send_error(*_status_of(exc, name))
             return
         self._finish_body(body)
-        try:
-            self._respond(response)
-        except IpfsNodeError as exc:
-            self._send_error(exc.http_status, str(exc))
+        self._respond(response)
 
     # -- request ---------------------------------------------------------------------
 
-    def _parse(self, command: str, query: str, body: RequestBody) -> RpcRequest:
+    def _parse(self, spec: Command, query: str, body: RequestBody) -> RpcRequest:
         try:
             pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, errors="strict")
         except (ValueError, UnicodeDecodeError):
-            raise BadRequestError("query string is not valid percent-encoded UTF-8") from None
-        args = [v for k, v in pairs if k == "arg"]
-        options = {k: v for k, v in pairs if k != "arg"}
-        return RpcRequest(command, args, options, self.headers.get("Content-Type", ""),
-                          self.server.node, body)
+            raise ParseError("query string is not valid percent-encoded UTF-8") from None
+        content_type = self.headers.get("Content-Type", "")
+        has_files = content_type.lower().startswith("multipart/") and not body.done
+        args, options = spec.parse(pairs, has_files)
+        return RpcRequest(spec.name, args, options, content_type, self.server.node,
+                          body if has_files else None)
 
     def _finish_body(self, body: RequestBody) -> None:
         """Drop an unread rest (up to a cap) so the client reads our answer, not a reset."""
@@ -217,40 +218,57 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_error(self, status: int, message: str) -> None:
+    def _send_parse_error(self, status: int, message: str) -> None:
+        """go-ipfs-cmds' answer to a request it cannot parse: the message, plain text."""
         self._status, self._error = status, message
-        self._send_plain(status, error_body(message, status), content_type="application/json")
+        self._send_plain(status, message.encode() + b"\n",
+                         {"X-Content-Type-Options": "nosniff"})
+
+    def _send_error(self, status: int, message: str) -> None:
+        """A running command's error: Kubo's error JSON, sent like any other answer."""
+        self._status, self._error = status, message
+        self._begin(status, "application/json", {})
+        self._chunk(error_body(message, status))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _begin(self, status: int, content_type: str, headers: dict[str, str]) -> None:
+        """Kubo's response head: chunked, with the X-Stream-Error trailer announced."""
+        self.send_response(status)
+        self._cors_headers()
+        for key, value in _KUBO_HEADERS:
+            self.send_header(key, value)
+        self.send_header("Content-Type", content_type)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
 
     def _respond(self, response: RpcResponse) -> None:
         if response.json is not None:
-            body = json.dumps(response.json).encode() + b"\n"
-            self._send_plain(200, body, response.headers, "application/json")
-            return
-        if response.ndjson is not None:
+            self._stream(iter([json.dumps(response.json).encode() + b"\n"]),
+                         "application/json", response.headers, ndjson=True)
+        elif response.ndjson is not None:
             self._stream(_ndjson(response.ndjson), "application/json",
                          {"X-Chunked-Output": "1", **response.headers}, ndjson=True)
-            return
-        self._stream(iter(response.chunks or ()), response.content_type,
-                     {"X-Stream-Output": "1", **response.headers}, ndjson=False)
+        else:
+            self._stream(iter(response.chunks or ()), response.content_type,
+                         {"X-Stream-Output": "1", **response.headers}, ndjson=False)
 
     def _stream(self, chunks: Iterator[bytes], content_type: str, headers: dict[str, str],
                 ndjson: bool) -> None:
         # The first chunk is computed before the headers go out, so that errors found
         # early (missing root block, bad path) still get a proper status code.
+        trailer = headers.pop(STREAM_ERROR_HEADER, None)  # known before the body: sent after it
         first = b""
         try:
             while not first:
                 first = next(chunks)
         except StopIteration:
             pass
-        self.send_response(200)
-        self._cors_headers()
-        self.send_header("Content-Type", content_type)
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Trailer", "X-Stream-Error")
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
+        except Exception as exc:
+            self._send_error(*_status_of(exc, self._command or ""))
+            return
+        self._begin(200, content_type, headers)
         try:
             self._chunk(first)
             for chunk in chunks:
@@ -261,25 +279,49 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:
             if not isinstance(exc, IpfsNodeError):
                 log.exception("RPC stream failed")
-            if ndjson:  # clients (ipfshttpclient) detect an error object in the stream
-                self._chunk(error_body(str(exc), 500))
-                self.wfile.write(b"0\r\nX-Stream-Error: " + str(exc).encode()[:1000]
-                                 .replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n\r\n")
+            self._status, self._error = 200, str(exc)
+            if ndjson:  # Kubo: the error goes in the X-Stream-Error trailer
+                self._end(str(exc))
             else:  # binary: cut the stream so a client cannot take it as complete
                 self.close_connection = True
             return
-        self.wfile.write(b"0\r\n\r\n")
+        self._end(trailer)
+
+    def _end(self, stream_error: str | None = None) -> None:
+        if stream_error is None:
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        text = stream_error.encode()[:1000].replace(b"\r", b" ").replace(b"\n", b" ")
+        self.wfile.write(b"0\r\nX-Stream-Error: " + text + b"\r\n\r\n")
 
     def _cors_headers(self) -> None:
         """Kubo echoes an allowed Origin (the API's own) in Access-Control-Allow-Origin."""
         origin = getattr(self, "_origin", None)
         if origin:
             self.send_header("Access-Control-Allow-Origin", origin)
-            self.send_header("Vary", "Origin")
+        self.send_header("Vary", "Origin")
 
     def _chunk(self, data: bytes) -> None:
         if data:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+#: Headers of every answer of a command, as Kubo sends them.
+_EXPOSED = "X-Stream-Output, X-Chunked-Output, X-Content-Length"
+_KUBO_HEADERS = (("Access-Control-Allow-Headers", _EXPOSED),
+                 ("Access-Control-Expose-Headers", _EXPOSED),
+                 ("Trailer", "X-Stream-Error"))
+
+
+def _status_of(exc: BaseException, command: str) -> tuple[int, str]:
+    """Kubo's status for a running command's error: 500, unless the command says the
+    client is at fault (400, Code 1); 413 for a body over our limit."""
+    if isinstance(exc, (ClientError, RequestTooLargeError)):
+        return exc.http_status, str(exc)
+    if isinstance(exc, IpfsNodeError):
+        return 500, str(exc)
+    log.error("RPC %s failed", command, exc_info=exc)
+    return 500, f"internal error in simulated node: {type(exc).__name__}: {exc}"
 
 
 def _ndjson(items: Iterable[Any]) -> Iterator[bytes]:
@@ -295,7 +337,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 4096
     node: Any
     allowed_origins: frozenset[str]
-    handlers: dict[str, Any]
+    commands: dict[str, Command]
     max_request_bytes: int
     observer: Callable[[RequestRecord], None] | None
 
@@ -318,7 +360,7 @@ class KuboRpcServer:
         self.node = node
         self._httpd = _Server((host, port), _Handler)
         self._httpd.node = node
-        self._httpd.handlers = HANDLERS
+        self._httpd.commands = COMMANDS
         self._httpd.max_request_bytes = max_request_bytes
         self._httpd.observer = observer
         self._httpd.allowed_origins = allowed_origins(self.host, self.port)

@@ -1,0 +1,294 @@
+"""The differential corpus: requests sent, in this order, to a real Kubo daemon and to ours.
+
+Both start from empty repos, offline. Content is deterministic, so CIDs must agree; what
+cannot agree (peer IDs, keys, IPNS names, repo paths, timings) is named ``volatile`` and
+compared by type only, or saved per daemon (``save``) and put back into later requests as
+``{{name}}``. Error messages in JSON are compared by shape; plain-text parse errors, which
+clients show as they are, by their text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pytest_ipfs_accelerate.ipfs.engine.car import car_chunks
+from pytest_ipfs_accelerate.ipfs.engine.cid import RAW, cid_for_block
+
+BOUNDARY = "corpus-boundary"
+HELLO = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"  # "hello world\n", Kubo's default
+EMPTY_DIR = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
+MISSING = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"  # "hello worlds" never added
+MISSING_V1 = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+BIG = bytes(range(256)) * 1200  # two 256 KiB chunks
+_IMPORTED = b"imported through a CAR\n"
+IMPORT_CAR = b"".join(car_chunks([cid_for_block(_IMPORTED, RAW, 1)],
+                                 [(cid_for_block(_IMPORTED, RAW, 1), _IMPORTED)]))
+PEER = "12D3KooWAnVK7Jf9L5eaiJErsvtrSuxU98wXej3RNDsx5w9htXeP"
+
+
+def multipart(*parts: tuple[str, bytes | None], boundary: str = BOUNDARY,
+              ctype: str = "application/octet-stream") -> tuple[bytes, dict[str, str]]:
+    """A form-data body: (filename, data) parts; data None is a directory part."""
+    out = b""
+    for name, data in parts:
+        kind = "application/x-directory" if data is None else ctype
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{name}"\r\nContent-Type: {kind}\r\n\r\n').encode()
+        out += (data or b"") + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return out, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request. ``endpoint`` is the command (``files/ls``); ``query`` its query string."""
+
+    endpoint: str
+    query: str = ""
+    what: str = ""
+    body: tuple[bytes, dict[str, str]] = (b"", {})
+    method: str = "POST"
+    headers: dict[str, str] = field(default_factory=dict)
+    volatile: frozenset[str] = frozenset()
+    unordered: bool = False
+    bytes_shape: bool = False  # binary bodies equal in presence only (tar headers, CARs)
+    save: tuple[tuple[str, str], ...] = ()  # (name, JSON path such as "-1.Hash")
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}: {self.what or self.query or 'no arguments'}"
+
+
+def _case(endpoint: str, query: str = "", what: str = "", **kw: object) -> Case:
+    return Case(endpoint, query, what, **kw)  # type: ignore[arg-type]
+
+
+C = _case
+FILE = multipart(("hello.txt", b"hello world\n"))
+IDS = frozenset({"ID", "Id", "PublicKey", "Name", "Value", "Path", "Addresses", "Protocols",
+                 "AgentVersion"})
+
+CORPUS: tuple[Case, ...] = (
+    # -- the HTTP layer -------------------------------------------------------------------
+    C("version", what="GET instead of POST", method="GET"),
+    C("version", what="PUT instead of POST", method="PUT"),
+    C("no/such/command", what="unknown command"),
+    C("version", what="foreign Origin", headers={"Origin": "http://evil.example"}),
+    C("version", what="browser POST without Origin", headers={"User-Agent": "Mozilla/5.0"}),
+    C("version", what="foreign Referer", headers={"Referer": "http://evil.example/page"}),
+    C("version", what="unknown option", query="no-such-option=1",
+      volatile=frozenset({"Commit", "System", "Golang"})),
+    C("version", volatile=frozenset({"Commit", "System", "Golang"})),
+    C("version", "encoding=json&stream-channels=true", "ipfshttpclient's globals",
+      volatile=frozenset({"Commit", "System", "Golang"})),
+    # -- add ---------------------------------------------------------------------------------
+    C("add", what="no body"),
+    C("add", what="one file", body=FILE),
+    C("refs/local", what="after one add", unordered=True),
+    C("add", "cid-version=1&raw-leaves=true", "CIDv1 raw leaves", body=FILE),
+    C("add", "cid-version=maybe", "int option not an int", body=FILE),
+    C("add", "raw-leaves=maybe", "bool option not a bool", body=FILE),
+    C("add", "cid-version=2", "CID version out of range", body=FILE),
+    C("add", "chunker=bogus", "bad chunker", body=FILE),
+    C("add", "hash=nope", "unknown hash", body=FILE),
+    C("add", "pin=false&only-hash=true&quieter=true", "quieter", body=FILE),
+    C("add", "wrap-with-directory=true", "wrap", body=FILE),
+    C("add", what="big file, two chunks", body=multipart(("big.bin", BIG)),
+      save=(("big", "-1.Hash"),)),
+    C("add", what="directory tree", body=multipart(
+        ("dir", None), ("dir/a.txt", b"a\n"), ("dir/sub", None), ("dir/sub/b.txt", b"b\n")),
+      save=(("dir", "-1.Hash"),)),
+    C("add", what="absolute names (JS globSource)", body=multipart(
+        ("/glob", None), ("/glob/a.txt", b"a\n"), ("/glob/b.txt", b"b\n"))),
+    C("add", what="names with .. cleaned like path.Clean", body=multipart(
+        ("../up/x.txt", b"x\n"), ("a/../../y.txt", b"y\n"))),
+    C("add", what="percent-encoded name", body=multipart(("d%C3%A9j%C3%A0.txt", b"d\n"))),
+    C("add", what="not multipart", body=(b"hello", {"Content-Type": "text/plain"})),
+    # -- cat / get / ls ------------------------------------------------------------------------
+    C("cat", what="no argument"),
+    C("cat", f"arg={HELLO}"),
+    C("cat", f"arg=/ipfs/{HELLO}&offset=6&length=3", "offset and length"),
+    C("cat", f"arg={HELLO}&offset=x", "bad offset"),
+    C("cat", f"arg={HELLO}&arg={HELLO}", "two arguments"),
+    C("cat", "arg=notacid", "bad CID"),
+    C("cat", "arg=/ipfs/bafyinvalid", "bad CIDv1"),
+    C("cat", f"arg={MISSING}", "missing block"),
+    C("cat", "arg={{dir}}", "a directory"),
+    C("cat", "arg={{dir}}/a.txt", "path into a directory"),
+    C("cat", "arg={{dir}}/nope", "missing link"),
+    C("cat", "arg={{big}}"),
+    C("get", f"arg={HELLO}", bytes_shape=True),
+    C("get", "arg={{dir}}&archive=true&compress=true", "gzip", bytes_shape=True),
+    C("get", f"arg={MISSING}", "missing block"),
+    C("ls", "arg={{dir}}"),
+    C("ls", "arg={{dir}}&stream=true", "stream"),
+    C("ls", f"arg={HELLO}", "a file"),
+    C("ls", "arg={{big}}", "a chunked file"),
+    C("ls", f"arg={MISSING}", "missing block"),
+    C("ls", what="no argument"),
+    # -- blocks ------------------------------------------------------------------------------
+    C("block/put", what="raw", body=multipart(("b", b"block data"))),
+    C("block/put", "cid-codec=dag-pb", "bad dag-pb", body=multipart(("b", b"\xff\xff"))),
+    C("block/put", "mhtype=sha3-256", "sha3", body=multipart(("b", b"block data"))),
+    C("block/put", "format=v0", "legacy format", body=multipart(("b", b"\x0a\x02\x08\x01"))),
+    C("block/put", what="no body"),
+    C("block/get", f"arg={HELLO}"),
+    C("block/get", f"arg={MISSING_V1}", "missing block"),
+    C("block/get", "arg=zzz", "bad CID"),
+    C("block/stat", f"arg={HELLO}"),
+    C("block/stat", f"arg={MISSING}", "missing block"),
+    C("block/rm", f"arg={HELLO}", "pinned block"),
+    C("block/rm", f"arg={MISSING}", "missing block"),
+    C("block/rm", f"arg={MISSING}&force=true", "missing, forced"),
+    # -- dag ---------------------------------------------------------------------------------
+    C("dag/put", what="dag-json in, dag-cbor stored", body=multipart(
+        ("n", b'{"a":[1,{"/":"' + HELLO.encode() + b'"}],"b":{"c":"d"}}')),
+      save=(("node", "0.Cid./"),)),
+    C("dag/put", "input-codec=dag-cbor&store-codec=dag-cbor", "dag-cbor in",
+      body=multipart(("n", bytes.fromhex("a2616101616282010f")))),
+    C("dag/put", "store-codec=dag-json", "dag-json stored", body=multipart(("n", b'{"x":1}'))),
+    C("dag/put", what="not JSON", body=multipart(("n", b"{nope"))),
+    C("dag/put", "input-codec=nope", "unknown input codec", body=multipart(("n", b"{}"))),
+    C("dag/get", "arg={{node}}"),
+    C("dag/get", "arg={{node}}/b/c", "IPLD path"),
+    C("dag/get", "arg={{node}}/a/0", "list index"),
+    C("dag/get", "arg={{node}}/a/1", "through a link"),
+    C("dag/get", "arg={{node}}/nope", "missing path"),
+    C("dag/get", "arg={{node}}&output-codec=dag-cbor", "dag-cbor out"),
+    C("dag/get", "arg={{node}}&output-codec=bogus", "unknown output codec"),
+    C("dag/get", f"arg={HELLO}", "dag-pb node"),
+    C("dag/get", f"arg={MISSING}", "missing block"),
+    C("dag/resolve", "arg={{node}}/a/1", "through a link"),
+    C("dag/resolve", "arg={{dir}}/sub/b.txt", "UnixFS path"),
+    C("dag/resolve", "arg={{node}}/b/c", "inside a node"),
+    C("dag/export", f"arg={HELLO}", bytes_shape=True),
+    C("dag/export", f"arg={MISSING}", "missing root"),
+    C("dag/import", what="a CAR", body=multipart(("car", IMPORT_CAR))),
+    C("dag/import", what="no body"),
+    # -- pins --------------------------------------------------------------------------------
+    C("pin/ls", unordered=True),
+    C("pin/ls", "type=recursive&stream=true", "stream", unordered=True),
+    C("pin/ls", "type=bogus", "bad type"),
+    C("pin/ls", f"arg={MISSING}", "not pinned"),
+    C("pin/add", "arg={{node}}"),
+    C("pin/add", f"arg={MISSING}", "missing block"),
+    C("pin/update", "arg={{node}}&arg={{dir}}", "to already pinned"),
+    C("pin/rm", "arg={{node}}"),
+    C("pin/rm", "arg={{node}}", "not pinned"),
+    C("pin/update", "arg={{dir}}&arg={{node}}&unpin=false", "keep the old pin"),
+    C("pin/verify", unordered=True),
+    C("pin/verify", "verbose=true", unordered=True),
+    C("key/list", volatile=IDS, save=(("self", "0.Keys.0.Id"),)),
+    # -- MFS -----------------------------------------------------------------------------------
+    C("files/ls"),
+    C("files/stat", "arg=/"),
+    C("files/mkdir", "arg=/a/b", "missing parent"),
+    C("files/mkdir", "arg=/a/b&parents=true"),
+    C("files/mkdir", "arg=relative", "relative path"),
+    C("files/write", "arg=/w.txt&create=true", body=FILE),
+    C("files/write", "arg=/w.txt", "no create, exists", body=FILE),
+    C("files/write", "arg=/new.txt", "no create", body=FILE),
+    C("files/write", "arg=/x/y.txt&create=true", "missing parent", body=FILE),
+    C("files/write", "arg=/big.bin&create=true", "two chunks", body=multipart(("b", BIG))),
+    C("files/write", "arg=/t.txt&create=true", "to truncate", body=FILE),
+    C("files/write", "arg=/t.txt&truncate=true", "truncate", body=multipart(("b", b"hi\n"))),
+    C("files/read", "arg=/t.txt", "truncated"),
+    C("files/stat", "arg=/t.txt", "truncated"),
+    C("files/rm", "arg=/t.txt", "truncated"),
+    C("files/read", "arg=/w.txt"),
+    C("files/read", "arg=/big.bin&offset=262140&count=8", "offset and count"),
+    C("files/read", "arg=/nope", "missing file"),
+    C("files/read", "arg=/a", "a directory"),
+    C("files/ls", "arg=/&long=true", "long"),
+    C("files/ls", "arg=/w.txt", "a file"),
+    C("files/ls", "arg=/nope", "missing"),
+    C("files/stat", "arg=/w.txt"),
+    C("files/stat", "arg=/big.bin&hash=true", "hash only"),
+    C("files/stat", "arg=/nope", "missing"),
+    C("files/stat", f"arg=/ipfs/{HELLO}", "an /ipfs/ path"),
+    C("files/cp", f"arg=/ipfs/{HELLO}&arg=/a/hello.txt"),
+    C("files/cp", "arg=/ipfs/{{dir}}&arg=/a/dir", "a directory"),
+    C("files/cp", f"arg=/ipfs/{HELLO}&arg=/a/hello.txt", "target exists"),
+    C("files/cp", f"arg=/ipfs/{MISSING}&arg=/m", "missing block"),
+    C("files/mv", "arg=/a/hello.txt&arg=/moved.txt"),
+    C("files/mv", "arg=/nope&arg=/x", "missing source"),
+    C("files/rm", "arg=/moved.txt"),
+    C("files/rm", "arg=/a", "directory without recursive"),
+    C("files/rm", "arg=/nope", "missing"),
+    C("files/rm", "arg=/nope&force=true", "missing, forced"),
+    C("files/chcid", "arg=/a&cid-version=1", "CIDv1"),
+    C("files/chcid", "arg=/w.txt&cid-version=1", "a file"),
+    C("files/flush"),
+    C("files/stat", "arg=/", "root after changes"),
+    # -- object, refs, resolve -------------------------------------------------------------------
+    C("object/stat", f"arg={HELLO}", "removed in Kubo 0.43"),
+    C("object/get", f"arg={HELLO}", "removed in Kubo 0.43"),
+    C("object/data", f"arg={HELLO}", "removed in Kubo 0.43"),
+    C("object/links", f"arg={HELLO}", "removed in Kubo 0.43"),
+    C("refs", "arg={{dir}}"),
+    C("refs", "arg={{dir}}&recursive=true", "recursive"),
+    C("refs", "arg={{dir}}&recursive=true&unique=true", "unique"),
+    C("refs", "arg={{dir}}&recursive=true&edges=true", "edges"),
+    C("refs", "arg={{dir}}&recursive=true&format=<src> <linkname>", "format"),
+    C("refs", f"arg={MISSING}", "missing block"),
+    C("resolve", "arg=/ipfs/{{dir}}/sub", "UnixFS path"),
+    C("resolve", f"arg=/ipfs/{MISSING}", "missing block"),
+    C("resolve", "arg=/ipns/{{self}}", "own IPNS name before publishing"),
+    # -- keys and IPNS ----------------------------------------------------------------------------
+    C("key/list", "l=true", "long", volatile=IDS),
+    C("key/gen", "arg=k1&type=ed25519", volatile=IDS, save=(("k1", "0.Id"),)),
+    C("key/gen", "arg=k1", "existing name", volatile=IDS),
+    C("key/gen", "arg=k2&type=dsa", "unknown type", volatile=IDS),
+    C("key/gen", "arg=self", "the reserved name", volatile=IDS),
+    C("key/rename", "arg=k1&arg=k2", volatile=IDS),
+    C("key/rename", "arg=nope&arg=k3", "missing key", volatile=IDS),
+    C("key/list", what="after rename", volatile=IDS),
+    C("name/publish", f"arg=/ipfs/{HELLO}", "offline without allow-offline", volatile=IDS),
+    C("name/publish", f"arg=/ipfs/{HELLO}&allow-offline=true", volatile=IDS),
+    C("name/publish", "arg=/ipfs/{{dir}}&key=k2&allow-offline=true", "with a key",
+      volatile=IDS),
+    C("name/publish", f"arg=/ipfs/{HELLO}&key=nope&allow-offline=true", "unknown key",
+      volatile=IDS),
+    C("name/resolve", what="own name"),
+    C("name/resolve", "arg=/ipns/{{self}}"),
+    C("name/resolve", "arg={{k1}}", "a key's name"),
+    C("name/resolve", "arg=/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8",
+      "unknown name"),
+    C("resolve", "arg=/ipns/{{self}}", "own IPNS name"),
+    C("cat", "arg=/ipns/{{self}}", "through IPNS"),
+    C("key/rm", "arg=k2", volatile=IDS),
+    C("key/rm", "arg=nope", "missing key", volatile=IDS),
+    # -- routing, dht, stats ------------------------------------------------------------------
+    C("routing/findprovs", f"arg={HELLO}"),
+    C("routing/findpeer", f"arg={PEER}"),
+    C("routing/provide", f"arg={HELLO}"),
+    C("routing/get", "arg=/ipns/{{self}}"),
+    C("routing/put", "arg=/ipns/{{self}}", "no value"),
+    C("dht/query", f"arg={PEER}"),
+    C("dht/findprovs", f"arg={HELLO}", "removed"),
+    C("dht/findpeer", f"arg={PEER}", "removed"),
+    C("stats/bw"),
+    C("stats/bitswap"),
+    C("stats/dht"),
+    C("bitswap/stat"),
+    C("stats/repo", volatile=frozenset({"RepoSize", "RepoPath", "NumObjects"})),
+    C("repo/stat", "size-only=true", volatile=frozenset({"RepoSize"})),
+    C("swarm/peers"),
+    C("id", volatile=IDS),
+    C("id", "arg=" + PEER, "another peer, offline"),
+    # -- config, cid ---------------------------------------------------------------------------
+    C("config/show", what="redacted", volatile=frozenset({"Identity", "Addresses", "Datastore"})),
+    C("cid/format", f"arg={HELLO}&v=1&b=base32"),
+    C("cid/format", f"arg={HELLO}&f=%25P", "prefix"),
+    C("cid/format", "arg=notacid", "bad CID"),
+    C("cid/base32", f"arg={HELLO}"),
+    C("cid/base32", "arg=notacid", "bad CID"),
+    C("cid/codecs", unordered=True),
+    C("cid/codecs", "supported=true", "supported", unordered=True),
+    C("cid/hashes", "supported=true", "supported", unordered=True),
+    C("cid/bases", unordered=True),
+    # -- garbage collection, last -----------------------------------------------------------------
+    C("repo/gc", unordered=True),
+    C("cat", f"arg={HELLO}", "after gc, still pinned"),
+    C("add", what="multipart without closing boundary", body=(FILE[0][:-30], FILE[1])),
+)
