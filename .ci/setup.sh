@@ -50,6 +50,7 @@ if [ "${SETUP_SERVICES:-1}" = "1" ]; then
     if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
         step "the Docker Engine and the busybox test image" bash .ci/setup-docker.sh
         step "the CID oracles" bash .ci/setup-oracles.sh
+        step "the JS kubo-rpc-client" bash .ci/setup-js-client.sh
         step "headless Chromium" bash .ci/setup-browser.sh
         step "valgrind (instruction counts)" bash .ci/setup-valgrind.sh
     else

@@ -1,9 +1,12 @@
-"""IPFS room: the CID/UnixFS engine, the simulated node, its Kubo RPC server, the Kubo
-client/spawner and the fixtures.
+"""The IPFS backend: the CID/UnixFS engine, the simulated node, its Kubo RPC server, the
+Kubo client/spawner and the fixtures.
 
-- ``engine/``: codecs, CIDs, the importer (``ipfs add``) and exporter, CAR, HAMT: pure.
-- ``node/``: the backend interface, the simulated node and its blockstore, pins, faults.
-- ``rpc/``: the Kubo RPC server over a node, and the client of any Kubo RPC API.
+- ``engine/``: codecs, CIDs, the importer (``ipfs add``) and exporter, CAR, HAMT, IPLD
+  paths, Ed25519 and IPNS records: pure.
+- ``node/``: the backend interface, the simulated node and its blockstore, pins, MFS,
+  keystore, faults.
+- ``rpc/``: the Kubo RPC server over a node (its commands declared per area), and the
+  client of any Kubo RPC API.
 
 Public names load lazily (importing this package costs nothing), e.g.::
 

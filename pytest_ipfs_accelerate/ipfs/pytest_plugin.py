@@ -1,4 +1,4 @@
-"""pytest side of the ipfs room: options, markers and fixtures.
+"""pytest side of the IPFS backend: options, markers and fixtures.
 
 Registered by pytest_ipfs_accelerate.plugin. Imports nothing heavy at module level: the
 node, RPC server and Kubo client are imported when a test first asks for a node.

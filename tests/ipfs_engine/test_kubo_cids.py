@@ -65,6 +65,8 @@ OPTION_SETS: list[tuple[str, list[str], list[str]]] = [
     ("hamt-fanout-1024", ["--max-hamt-fanout=1024"], ["hamt-over"]),
     ("mode-mtime", ["--mode=0644", "--mtime=1700000000", "--mtime-nsecs=5"], ["tree"]),
     ("mode-octal-v1", ["--mode=0o755", "--cid-version=1"], ["boundaries"]),
+    ("mode-setuid", ["--mode=04755"], ["tree"]),  # Go's os.FileMode: stored as 0755
+    ("mode-decimal", ["--mode=4755"], ["tree"]),  # a uint option: decimal 4755
     ("mtime-trickle", ["--mtime=42", "-t", *SMALL], ["boundaries"]),
     ("preserve", ["--preserve-mode", "--preserve-mtime"], ["tree"]),
     ("deref-symlinks", ["--dereference-symlinks"], ["deref"]),
@@ -85,7 +87,7 @@ OPTION_SETS: list[tuple[str, list[str], list[str]]] = [
     ("sha3-trickle", ["--hash=SHA3-256", "-t", *SMALL], ["boundaries"]),
 ]
 STORED = {"max-directory-links", "hamt-fanout-8", "hamt-fanout-1024", "mode-mtime",
-          "mode-octal-v1", "mtime-trickle", "preserve"}
+          "mode-octal-v1", "mode-setuid", "mode-decimal", "mtime-trickle", "preserve"}
 #: (id, add flags): Kubo refuses each; ours must, with Kubo's message.
 REFUSED: list[tuple[str, list[str]]] = [
     ("bad-chunker", ["--chunker=fastcdc"]),

@@ -26,13 +26,22 @@ IMPORT_CAR = b"".join(car_chunks([cid_for_block(_IMPORTED, RAW, 1)],
 PEER = "12D3KooWAnVK7Jf9L5eaiJErsvtrSuxU98wXej3RNDsx5w9htXeP"
 
 
-def multipart(*parts: tuple[str, bytes | None], boundary: str = BOUNDARY,
-              ctype: str = "application/octet-stream") -> tuple[bytes, dict[str, str]]:
-    """A form-data body: (filename, data) parts; data None is a directory part."""
+SYMLINK = "application/symlink"
+Part = tuple[str, bytes | None] | tuple[str, bytes | None, str] | \
+    tuple[str, bytes | None, str, str]
+
+
+def multipart(*parts: Part, boundary: str = BOUNDARY, ctype: str = "application/octet-stream"
+              ) -> tuple[bytes, dict[str, str]]:
+    """A form-data body of (filename, data[, form name[, content type]]) parts: data None
+    is a directory part; the form name (default ``file``) may carry metadata
+    (``file?mode=0640&mtime=5``)."""
     out = b""
-    for name, data in parts:
-        kind = "application/x-directory" if data is None else ctype
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+    for name, data, *rest in parts:
+        field = rest[0] if rest else "file"
+        kind = rest[1] if len(rest) > 1 else \
+            "application/x-directory" if data is None else ctype
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
                 f'filename="{name}"\r\nContent-Type: {kind}\r\n\r\n').encode()
         out += (data or b"") + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
@@ -65,6 +74,14 @@ def _case(endpoint: str, query: str = "", what: str = "", **kw: object) -> Case:
 
 C = _case
 FILE = multipart(("hello.txt", b"hello world\n"))
+#: A folder whose parts carry their own mode and mtime, as the JS client and Kubo's CLI send.
+META_TREE = multipart(("m", None, "dir?mode=0700&mtime=1600000000"),
+                      ("m/a.txt", b"a\n", "file?mode=0640&mtime=1700000000&mtime-nsecs=5"),
+                      ("m/l", b"a.txt", "file?mode=0777&mtime=1500000000", SYMLINK),
+                      ("m/b.txt", b"b\n"))
+#: Files that arrive out of name order, one in a sub-folder between them.
+UNSORTED = multipart(("o", None), ("o/z.txt", b"z\n"), ("o/sub", None),
+                     ("o/sub/1", b"1\n"), ("o/a.txt", b"a\n"))
 IDS = frozenset({"ID", "Id", "PublicKey", "Name", "Value", "Path", "Addresses", "Protocols",
                  "AgentVersion"})
 
@@ -103,12 +120,24 @@ CORPUS: tuple[Case, ...] = (
     C("add", what="names with .. cleaned like path.Clean", body=multipart(
         ("../up/x.txt", b"x\n"), ("a/../../y.txt", b"y\n"))),
     C("add", what="percent-encoded name", body=multipart(("d%C3%A9j%C3%A0.txt", b"d\n"))),
+    C("add", "pin=false", "mode and mtime in part names: echoed", body=META_TREE),
+    C("add", "pin=false&preserve-mode=true&preserve-mtime=true", "part metadata preserved",
+      body=META_TREE),
+    C("add", "pin=false&mode=0755&mtime=1234&mtime-nsecs=7", "mode and mtime options",
+      body=META_TREE),
+    C("add", "pin=false&mode=04755&wrap-with-directory=true", "setuid in --mode",
+      body=FILE),
+    C("add", "mode=37777777777", "uint option out of range", body=FILE),
+    C("add", "pin=false&cid-version=0x1&only-hash=TRUE", "hex int, upper-case bool",
+      body=FILE),
+    C("add", "pin=false", "files in upload order", body=UNSORTED, save=(("order", "-1.Hash"),)),
     C("add", what="not multipart", body=(b"hello", {"Content-Type": "text/plain"})),
     # -- cat / get / ls ------------------------------------------------------------------------
     C("cat", what="no argument"),
     C("cat", f"arg={HELLO}"),
     C("cat", f"arg=/ipfs/{HELLO}&offset=6&length=3", "offset and length"),
     C("cat", f"arg={HELLO}&offset=x", "bad offset"),
+    C("cat", f"arg={HELLO}&offset=0x6&length=0_3", "offset in hex, length with _"),
     C("cat", f"arg={HELLO}&arg={HELLO}", "two arguments"),
     C("cat", "arg=notacid", "bad CID"),
     C("cat", "arg=/ipfs/bafyinvalid", "bad CIDv1"),
@@ -148,6 +177,8 @@ CORPUS: tuple[Case, ...] = (
       body=multipart(("n", bytes.fromhex("a2616101616282010f")))),
     C("dag/put", "store-codec=dag-json", "dag-json stored", body=multipart(("n", b'{"x":1}'))),
     C("dag/put", what="not JSON", body=multipart(("n", b"{nope"))),
+    C("dag/put", "hash=sha2-512", "sha2-512", body=multipart(("n", b'{"x":1}'))),
+    C("dag/put", "hash=SHA2-512", "hash name in upper case", body=multipart(("n", b"{}"))),
     C("dag/put", "input-codec=nope", "unknown input codec", body=multipart(("n", b"{}"))),
     C("dag/get", "arg={{node}}"),
     C("dag/get", "arg={{node}}/b/c", "IPLD path"),
@@ -185,6 +216,7 @@ CORPUS: tuple[Case, ...] = (
     C("files/mkdir", "arg=/a/b", "missing parent"),
     C("files/mkdir", "arg=/a/b&parents=true"),
     C("files/mkdir", "arg=relative", "relative path"),
+    C("files/mkdir", "arg=/extra&arg=/ignored", "an extra argument"),
     C("files/write", "arg=/w.txt&create=true", body=FILE),
     C("files/write", "arg=/w.txt", "no create, exists", body=FILE),
     C("files/write", "arg=/new.txt", "no create", body=FILE),
@@ -231,6 +263,10 @@ CORPUS: tuple[Case, ...] = (
     C("refs", "arg={{dir}}&recursive=true&edges=true", "edges"),
     C("refs", "arg={{dir}}&recursive=true&format=<src> <linkname>", "format"),
     C("refs", f"arg={MISSING}", "missing block"),
+    C("refs", "arg={{order}}&recursive=true", "depth first"),
+    C("refs", "arg={{order}}&recursive=true&unique=true&max-depth=1", "unique, max-depth"),
+    C("refs", "arg={{dir}}&edges=true&format=<dst>!", "edges with a format"),
+    C("refs", f"arg={{{{order}}}}&arg={MISSING}", "second path missing"),
     C("resolve", "arg=/ipfs/{{dir}}/sub", "UnixFS path"),
     C("resolve", f"arg=/ipfs/{MISSING}", "missing block"),
     C("resolve", "arg=/ipns/{{self}}", "own IPNS name before publishing"),
@@ -240,6 +276,8 @@ CORPUS: tuple[Case, ...] = (
     C("key/gen", "arg=k1", "existing name", volatile=IDS),
     C("key/gen", "arg=k2&type=dsa", "unknown type", volatile=IDS),
     C("key/gen", "arg=self", "the reserved name", volatile=IDS),
+    C("key/gen", "arg=k4&size=2048", "ed25519 of 2048 bits", volatile=IDS),
+    C("key/gen", "arg=k4&size=256", "ed25519 of 256 bits", volatile=IDS),
     C("key/rename", "arg=k1&arg=k2", volatile=IDS),
     C("key/rename", "arg=nope&arg=k3", "missing key", volatile=IDS),
     C("key/list", what="after rename", volatile=IDS),
@@ -254,6 +292,9 @@ CORPUS: tuple[Case, ...] = (
     C("name/resolve", "arg={{k1}}", "a key's name"),
     C("name/resolve", "arg=/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8",
       "unknown name"),
+    C("name/resolve", "arg=/ipns/{{self}}&stream=true", "stream"),
+    C("name/resolve", "arg=/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8"
+      "&stream=true", "unknown name, stream"),
     C("resolve", "arg=/ipns/{{self}}", "own IPNS name"),
     C("cat", "arg=/ipns/{{self}}", "through IPNS"),
     C("key/rm", "arg=k2", volatile=IDS),

@@ -10,11 +10,24 @@ from tests.ipfs_rpc.known_differences import KNOWN_DIFFERENCES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ipfs-node.md"
 START, END = "<!-- rpc-coverage:start -->", "<!-- rpc-coverage:end -->"
-#: Other tests that drive an endpoint through a real client, beside the differential run.
+#: Other tests that drive an endpoint through a real client, beside the differential run:
+#: test_js_client.py and test_ipfshttpclient.py (both against Kubo too), and
+#: tests/ipfs_node/test_rpc_server.py.
 CLIENT_TESTS = {
-    "ipfshttpclient": ("add", "cat", "ls", "get", "pin/add", "pin/rm", "pin/ls", "block/put",
-                       "block/get", "block/stat", "dag/put", "dag/get", "files/stat",
-                       "repo/gc"),
+    "kubo-rpc-client": (
+        "version", "id", "add", "cat", "ls", "get", "pin/add", "pin/ls", "pin/rm",
+        "block/put", "block/get", "block/stat", "block/rm", "dag/put", "dag/resolve",
+        "files/mkdir", "files/write", "files/read", "files/cp", "files/mv", "files/ls",
+        "files/stat", "files/flush", "files/rm", "key/gen", "key/list", "key/rename", "key/rm",
+        "name/publish", "name/resolve", "resolve", "refs", "repo/stat", "stats/bw",
+        "bitswap/stat"),
+    "ipfshttpclient": (
+        "version", "id", "add", "cat", "ls", "get", "pin/add", "pin/rm", "pin/ls", "pin/update",
+        "pin/verify", "block/put", "block/get", "block/stat", "dag/put", "dag/get",
+        "dag/resolve", "files/mkdir", "files/write", "files/read", "files/cp", "files/mv",
+        "files/ls", "files/stat", "files/rm", "key/gen", "key/list", "key/rename", "key/rm",
+        "name/publish", "name/resolve", "resolve", "refs", "repo/stat", "repo/gc",
+        "config/show", "bitswap/stat", "dht/findpeer", "dht/query", "object/stat"),
     "curl": ("add",),
 }
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 KNOWN_DIFFERENCES: dict[str, str] = {
     "refs/local: after one add":
-        "Kubo's repo holds one more raw-keyed block than the blocks added (its own "
-        "bookkeeping); the added blocks are the same.",
+        "Kubo's repo also holds the empty directory's block, which `ipfs init` stores (listed "
+        "raw-keyed, bafkreiczss…); the added blocks are the same.",
     "files/stat: truncated":
         "`files write --truncate` over an existing file: Kubo's DagModifier keeps an empty "
         "leaf of the truncated DAG; ours writes the new content as a fresh trickle DAG. Same "
@@ -25,11 +25,10 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "cid/bases: no arguments":
         "Ours lists the multibases the engine implements, a subset of Kubo's.",
     "pin/ls: no arguments":
-        "Kubo's `add` that fails on its options (`cid-version=2`) still pins the empty "
-        "directory QmUNLLs… recursively; ours pins nothing for a failed add, so Kubo lists "
-        "one pin more.",
-    "pin/ls: stream": "The same extra pin of QmUNLLs… left by Kubo's failed add.",
-    "pin/verify: verbose=true": "The same extra pin of QmUNLLs… left by Kubo's failed add.",
+        "`ipfs init` pins the empty directory QmUNLLs… recursively; the simulated node starts "
+        "with no pin, so Kubo lists one pin more.",
+    "pin/ls: stream": "The same pin of QmUNLLs… that `ipfs init` made.",
+    "pin/verify: verbose=true": "The same pin of QmUNLLs… that `ipfs init` made.",
     "repo/gc: no arguments":
         "Kubo removes more blocks: the earlier MFS roots and the blocks of failed adds that "
         "its repo kept; ours never stored those. What stays pinned is the same (the next "

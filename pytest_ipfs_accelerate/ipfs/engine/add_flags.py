@@ -20,18 +20,14 @@ from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.add_options import AddOptions
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
-from pytest_ipfs_accelerate.ipfs.engine.option_values import parse_bool, parse_int
+from pytest_ipfs_accelerate.ipfs.engine.option_values import go_int, parse_bool, parse_int
 
 
 def go_uint(text: str) -> int:
-    """An integer as Go's ``strconv.ParseUint(s, 0, ...)`` reads it (``0644`` is octal)."""
-    body = text.strip()
+    """A Kubo uint option as Go's ``strconv.ParseUint(s, 0, 32)`` reads it (``0644`` is
+    octal, ``4755`` decimal)."""
     try:
-        if body[:2].lower() in ("0x", "0o", "0b"):
-            return int(body, 0)
-        if len(body) > 1 and body.startswith("0"):
-            return int(body, 8)
-        return int(body, 10)
+        return go_int(text.strip(), 32, signed=False)
     except ValueError:
         raise ValueError(f"invalid integer {text!r}") from None
 

@@ -22,7 +22,6 @@ from pytest_ipfs_accelerate.ipfs.engine import hamt, unixfs
 from pytest_ipfs_accelerate.ipfs.engine.add_options import DEFAULT_MAX_LINKS, AddError, AddOptions
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, DAG_PB
 from pytest_ipfs_accelerate.ipfs.engine.dag_builder import (
-    NO_META,
     DagBuilder,
     Meta,
     PutBlock,
@@ -47,16 +46,17 @@ class AddedEntry:
 
 
 def add_stream(stream: BinaryIO, opts: AddOptions, put_block: PutBlock | None,
-               name: str = "", meta: Meta = NO_META) -> AddedEntry:
-    """Import one file from a binary stream, in bounded memory."""
-    child = DagBuilder(opts, put_block).file(stream, meta or _fixed_meta(opts))
+               name: str = "", meta: Meta | None = None) -> AddedEntry:
+    """Import one file from a binary stream, in bounded memory. ``meta``: the (mode, mtime)
+    to store; by default ``--mode`` / ``--mtime``'s."""
+    child = DagBuilder(opts, put_block).file(stream, _fixed_meta(opts) if meta is None else meta)
     return AddedEntry(name, child.cid, child.tsize)
 
 
 def add_bytes(data: bytes, opts: AddOptions, put_block: PutBlock | None,
-              name: str = "") -> AddedEntry:
+              name: str = "", meta: Meta | None = None) -> AddedEntry:
     """Import one file held in memory."""
-    return add_stream(io.BytesIO(data), opts, put_block, name)
+    return add_stream(io.BytesIO(data), opts, put_block, name, meta)
 
 
 def add_directory_entries(entries: Mapping[str, AddedEntry | tuple[CID, int]], opts: AddOptions,
@@ -70,10 +70,29 @@ def add_directory_entries(entries: Mapping[str, AddedEntry | tuple[CID, int]], o
     return AddedEntry(name, cid, tsize)
 
 
+def unix_mode(go_mode: int) -> int:
+    """The permission bits UnixFS stores for a Go ``os.FileMode`` (boxo's
+    ``ModePermsToUnixPerms``): the rwx bits, and setuid, setgid and sticky from Go's own bits
+    (1<<23, 1<<22, 1<<20). So ``--mode=04755`` is stored as 0755, as Kubo stores it."""
+    return ((go_mode & 0xC00000) >> 12) | ((go_mode & 0x100000) >> 11) | (go_mode & 0x1FF)
+
+
 def _fixed_meta(opts: AddOptions) -> Meta:
     """The (mode, mtime) that ``--mode`` / ``--mtime`` put on every entry."""
     mtime = (opts.mtime, opts.mtime_nsecs or None) if opts.mtime else None
-    return (opts.mode & 0o7777, mtime)
+    return (unix_mode(opts.mode), mtime)
+
+
+def upload_meta(opts: AddOptions, go_mode: int, mtime: tuple[int, int] | None) -> Meta:
+    """The (mode, mtime) stored for an uploaded entry that carries its own Go mode and
+    modification time (None: none): its own with ``--preserve-mode`` / ``--preserve-mtime``,
+    unless ``--mode`` / ``--mtime`` is given, else those of ``--mode`` / ``--mtime``."""
+    mode, fixed_mtime = _fixed_meta(opts)
+    if opts.preserve_mode and not opts.mode:
+        mode = unix_mode(go_mode)
+    if opts.preserve_mtime and not opts.mtime:
+        fixed_mtime = None if mtime is None else (mtime[0], mtime[1] or None)
+    return mode, fixed_mtime
 
 
 def _stat_meta(opts: AddOptions, st: os.stat_result, base: Meta) -> Meta:

@@ -25,6 +25,10 @@ class IpnsError(IpfsNodeError):
     """A record or name that cannot be read, or whose signature does not verify."""
 
 
+class NoRecordError(IpnsError):
+    """A valid name with no record to resolve it (Kubo: "could not resolve name")."""
+
+
 def public_key_protobuf(public: bytes) -> bytes:
     """libp2p's ``PublicKey`` message of an Ed25519 key."""
     return protowire.varint_field(1, _ED25519) + protowire.bytes_field(2, public)

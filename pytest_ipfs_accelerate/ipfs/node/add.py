@@ -1,12 +1,13 @@
 """``add`` for the simulated node: Kubo's options and output order over the engine's importer.
 
-Uploads arrive as (relative path, bytes | None for a directory | :class:`Symlink`) items,
-as the RPC server gets them from multipart bodies; paths on disk go straight to the engine.
+Uploads arrive as (relative path, bytes | None for a directory | :class:`Symlink`[, Stat])
+items, as the RPC server gets them from multipart bodies; paths on disk go straight to the
+engine. Files are listed in the order they arrived, as Kubo lists them, then directories.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from pytest_ipfs_accelerate.ipfs.engine import hamt, importer
 from pytest_ipfs_accelerate.ipfs.engine.add_flags import NODE_OPTIONS, add_options
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID
-from pytest_ipfs_accelerate.ipfs.engine.dag_builder import sort_key
+from pytest_ipfs_accelerate.ipfs.engine.dag_builder import Meta, sort_key
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 
@@ -26,8 +27,28 @@ class Symlink:
     target: str
 
 
+@dataclass(frozen=True)
+class Stat:
+    """What an upload entry says of itself, as Go's ``os.FileInfo`` of a multipart part: a
+    Go ``FileMode`` (0: none) and a modification time, ``(seconds, nanoseconds)`` (None: Go's
+    zero time). Stored with ``preserve_mode`` / ``preserve_mtime``, as Kubo does."""
+
+    mode: int = 0
+    mtime: tuple[int, int] | None = None
+
+
+NO_STAT = Stat()
 Item = Any  # bytes, a readable stream, a Symlink, or None (a directory)
 Tree = dict[str, Any]
+
+
+@dataclass
+class _Upload:
+    """An upload as a tree, with each path's stat and each file's place in the upload."""
+
+    tree: Tree
+    stats: dict[str, Stat]
+    order: dict[str, int]
 
 
 def make_options(**options: Any) -> importer.AddOptions:
@@ -61,8 +82,17 @@ def add_path(node: Any, path: Path, *, recursive: bool, hidden: bool,
 
 def build_tree(items: Iterable[tuple[str, Item]]) -> Tree:
     """Nest upload items by path; a file may not also be a directory."""
-    tree: Tree = {}
-    for path, data in items:
+    return _build_upload(items).tree
+
+
+def _build_upload(items: Iterable[tuple[Any, ...]]) -> _Upload:
+    upload = _Upload({}, {}, {})
+    tree = upload.tree
+    for path, data, *stat in items:
+        if stat:
+            upload.stats[path] = stat[0]
+        if data is not None:
+            upload.order[path] = len(upload.order)
         parts = path.split("/") if path else [""]
         cur = tree
         for i, part in enumerate(parts[:-1]):
@@ -82,25 +112,33 @@ def build_tree(items: Iterable[tuple[str, Item]]) -> Tree:
             cur[leaf] = data
     if "" in tree and len(tree) > 1:
         raise BadRequestError("an unnamed file can only be uploaded alone")
-    return tree
+    return upload
 
 
-def add_entries(node: Any, items: Iterable[tuple[str, Item]],
+def add_entries(node: Any, items: Iterable[tuple[Any, ...]],
                 **options: Any) -> tuple[list[Added], list[str]]:
-    """Add uploaded items: (entries in ``ipfs add`` order, root last; roots to pin)."""
+    """Add uploaded items, ``(path, data)`` or ``(path, data, Stat)``: (entries in ``ipfs
+    add`` order, root last; roots to pin)."""
     only_hash = bool(options.pop("only_hash", False))
     opts = make_options(**options)
     put = _put(node, only_hash)
-    builder = importer.DagBuilder(opts, put)
+    builder = _Builder(opts, put)
 
-    def imported(path: str, data: Any) -> Any:
+    def imported(path: str, data: Any, stat: Stat) -> Any:
         # Streams are imported as they come (a multipart part must be read before the next).
         if hasattr(data, "read"):
-            return importer.add_stream(data, opts, put, path)
+            return importer.add_stream(data, opts, put, path,
+                                       importer.upload_meta(opts, stat.mode, stat.mtime))
         return data
 
+    def items_imported() -> Iterator[tuple[Any, ...]]:
+        for path, data, *stat in items:
+            yield path, imported(path, data, stat[0] if stat else NO_STAT), *stat
+
     try:
-        tree = build_tree((path, imported(path, data)) for path, data in items)
+        upload = _build_upload(items_imported())
+        builder.stats, builder.order = upload.stats, upload.order
+        tree = upload.tree
         if "" in tree and opts.wrap_with_directory:
             raise BadRequestError("cannot wrap an unnamed file in a directory: give it a name")
         if not tree:
@@ -117,16 +155,31 @@ def add_entries(node: Any, items: Iterable[tuple[str, Item]],
     return added, roots
 
 
-def _leaf(builder: importer.DagBuilder, obj: Any, rel: str) -> importer.AddedEntry:
+class _Builder(importer.DagBuilder):
+    """The DAG builder of one upload, which knows each path's stat and arrival."""
+
+    stats: dict[str, Stat]
+    order: dict[str, int]
+
+    def meta_of(self, path: str) -> Meta:
+        stat = self.stats.get(path, NO_STAT)
+        return importer.upload_meta(self.opts, stat.mode, stat.mtime)
+
+    def in_arrival_order(self, files: list[importer.AddedEntry]) -> list[importer.AddedEntry]:
+        return sorted(files, key=lambda entry: self.order.get(entry.name, 0))
+
+
+def _leaf(builder: _Builder, obj: Any, rel: str) -> importer.AddedEntry:
     if isinstance(obj, importer.AddedEntry):
         return importer.AddedEntry(rel, obj.cid, obj.size)
-    if isinstance(obj, Symlink):
-        cid, tsize = builder.symlink(obj.target)
+    if isinstance(obj, Symlink):  # a symlink keeps its mtime, never a mode (as boxo)
+        cid, tsize = builder.symlink(obj.target, (0, builder.meta_of(rel)[1]))
         return importer.AddedEntry(rel, cid, tsize)
-    return importer.add_bytes(bytes(obj), builder.opts, builder.put_block, rel)
+    return importer.add_bytes(bytes(obj), builder.opts, builder.put_block, rel,
+                              builder.meta_of(rel))
 
 
-def _directory(builder: importer.DagBuilder, tree: Tree, rel: str,
+def _directory(builder: _Builder, tree: Tree, rel: str,
                files: list[importer.AddedEntry]) -> tuple[CID, int, list[importer.AddedEntry]]:
     """A directory of the upload, built bottom-up with an explicit stack (no recursion
     grows with the upload's depth); returns its (cid, tsize) and its directory lines."""
@@ -152,7 +205,7 @@ def _directory(builder: importer.DagBuilder, tree: Tree, rel: str,
             rows.append((name, entry.cid, entry.size))
             continue
         stack.pop()
-        cid, tsize = builder.directory(rows)
+        cid, tsize = builder.directory(rows, builder.meta_of(path))
         opts = builder.opts
         if hamt.needs_sharding(rows, opts.shard_threshold, opts.max_directory_links):
             order = sorted(dirs, key=lambda n: hamt.murmur3_x64_64(sort_key(n)))
@@ -168,7 +221,7 @@ def _directory(builder: importer.DagBuilder, tree: Tree, rel: str,
         parent[3][name] = lines
 
 
-def _assemble(builder: importer.DagBuilder, tree: Tree,
+def _assemble(builder: _Builder, tree: Tree,
               opts: importer.AddOptions) -> tuple[list[importer.AddedEntry], list[str]]:
     """Every entry in ``ipfs add`` order (root last) and the roots to pin."""
     files: list[importer.AddedEntry] = []
@@ -178,7 +231,7 @@ def _assemble(builder: importer.DagBuilder, tree: Tree,
         for name, obj in tree.items():
             if isinstance(obj, dict):
                 cid, _, lines = _directory(builder, obj, name, files)
-                out += files + lines
+                out += builder.in_arrival_order(files) + lines
             else:
                 entry = _leaf(builder, obj, name)
                 importer.check_wrapper(builder, entry)
@@ -197,8 +250,9 @@ def _assemble(builder: importer.DagBuilder, tree: Tree,
             files.append(entry)
             cid, tsize = entry.cid, entry.size
         top.append((name, cid, tsize))
-    root_cid, root_size = builder.directory(top)
-    entries = list(files)
+    # The wrapper is a directory of its own, with no stat (Kubo's SliceDirectory).
+    root_cid, root_size = builder.directory(top, importer.upload_meta(opts, 0, None))
+    entries = builder.in_arrival_order(files)
     for name in sorted(lines_by_name, key=sort_key):
         entries += lines_by_name[name]
     entries.append(importer.AddedEntry("", root_cid, root_size, is_dir=True))

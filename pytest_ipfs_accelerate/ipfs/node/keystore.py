@@ -116,7 +116,7 @@ class Keystore:
                                      "(DNSLink needs the network)") from None
             record = self.record(canonical)
             if record is None:
-                raise ipns.IpnsError("could not resolve name")
+                raise ipns.NoRecordError("could not resolve name")
             path = ipns.read_record(record, canonical).value + (f"/{rest}" if rest else "")
             if not (recursive and path.startswith("/ipns/")):
                 return path

@@ -40,12 +40,14 @@ class PinSet:
                                        "direct": sorted(self.direct)}))
             os.replace(tmp, self._path)
 
-    def add(self, cid: str, recursive: bool = True) -> None:
-        """Pin ``cid``; a recursive pin first checks the whole DAG is present."""
+    def add(self, cid: str, recursive: bool = True, stored: bool = False) -> None:
+        """Pin ``cid``; a recursive pin first checks the whole DAG is present, unless the
+        caller has just ``stored`` all of it (an add: reading it back would hash it twice)."""
         with self._lock:
             if recursive:
-                for _ in self.walk([cid]):
-                    pass
+                if not stored:
+                    for _ in self.walk([cid]):
+                        pass
                 self.direct.discard(cid)
                 self.recursive.add(cid)
             else:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, ed25519, exporter, ipns
+from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, ed25519, exporter, ipns, multihash
 from pytest_ipfs_accelerate.ipfs.engine.car import CarError, car_chunks, read_car, walk_dag
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, RAW, cid_for_block
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
@@ -187,9 +187,9 @@ class SimulatedNode:
         return self._pinned(added, roots, pin and not options.get("only_hash"))
 
     def _pinned(self, added: list[Added], roots: list[str], pin: bool) -> list[Added]:
-        if pin:
+        if pin:  # the add stored every block of these DAGs just now
             for root in roots:
-                self.pins.add(root, recursive=True)
+                self.pins.add(root, recursive=True, stored=True)
         return added
 
     # -- read ----------------------------------------------------------------------
@@ -323,11 +323,14 @@ class SimulatedNode:
         return dag_codecs.to_json_value(cid, self.get_block(cid))
 
     def dag_put(self, value: Any, store_codec: str = "dag-cbor", input_codec: str = "dag-json",
-                pin: bool = False) -> str:
-        """Store a dag-json value as ``store_codec`` (dag-pb, dag-json, raw); returns a CIDv1."""
+                pin: bool = False, hash: str = "sha2-256") -> str:
+        """Store a dag-json value as ``store_codec`` (dag-pb, dag-json, raw); returns a CIDv1
+        whose multihash is ``hash``'s (a multicodec name, as Kubo's ``dag put --hash``)."""
         self.faults.before("dag_put")
+        if hash not in multihash.HASHES:
+            raise BadRequestError(f'unknown multicodec: "{hash}"')
         data, code = dag_codecs.encode_for_store(value, store_codec, input_codec)
-        cid = cid_for_block(data, code, 1)
+        cid = cid_for_block(data, code, 1, hash)
         self.blockstore.put(cid, data)
         if pin:
             self.pins.add(str(cid), recursive=True)

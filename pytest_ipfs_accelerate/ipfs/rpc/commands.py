@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.engine.option_values import go_int
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 Handler = Callable[[RpcRequest], RpcResponse]
 
-#: Go's strconv.ParseBool.
-_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-          "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+#: go-ipfs-cmds' booleans: Go's strconv.ParseBool of the lower-cased value ("" is true).
+_BOOLS = {"", "1", "t", "true", "0", "f", "false"}
+#: go-ipfs-cmds' integer types: (bits, signed), parsed as strconv.ParseInt/ParseUint(v, 0, bits).
+_INTS = {"int": (32, True), "uint": (32, False), "int64": (64, True), "uint64": (64, False)}
 
 
 class ParseError(IpfsNodeError):
@@ -58,10 +60,12 @@ def _convert(opt: Opt, given: str, value: str) -> None:
     """Raise Kubo's parse error when ``value`` is not of ``opt``'s type."""
     ok = True
     if opt.type == "bool":
-        ok = value == "" or value in _BOOLS
-    elif opt.type in ("int", "int64", "uint", "uint64"):
-        text = value[1:] if value[:1] in "+-" and opt.type.startswith("int") else value
-        ok = text.isdigit() and text.isascii()
+        ok = value.lower() in _BOOLS
+    elif opt.type in _INTS:
+        try:
+            go_int(value, *_INTS[opt.type])
+        except ValueError:
+            ok = False
     elif opt.type == "float64":
         try:
             float(value)
@@ -118,8 +122,8 @@ class Command:
         for i, arg in enumerate(string_args):
             if arg.required and len(args) <= i:
                 raise ParseError(f'argument "{arg.name}" is required')
-        if string_args and not string_args[-1].variadic and len(args) > len(string_args):
-            raise ParseError(f"expected {len(string_args)} argument(s), got {len(args)}")
+        if not (string_args and string_args[-1].variadic):
+            del args[len(string_args):]  # over HTTP, go-ipfs-cmds ignores extra values
         file_arg = self.file_arg
         if file_arg is not None and file_arg.required and not has_files:
             raise ParseError(f"file argument '{file_arg.name}' is required")

@@ -21,7 +21,7 @@ from pytest_ipfs_accelerate.ipfs.engine.errors import (
     IpfsNodeError,
     UnsupportedError,
 )
-from pytest_ipfs_accelerate.ipfs.node.add import Symlink
+from pytest_ipfs_accelerate.ipfs.node.add import NO_STAT, Stat, Symlink
 from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, PinError
 from pytest_ipfs_accelerate.ipfs.rpc.commands import COMMANDS, Arg, Opt, command
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
@@ -52,7 +52,7 @@ def _file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
         raise BadRequestError("file argument 'data' is required: send a multipart/form-data "
                               "body with a part named 'file'")
     count = 0
-    for part in MultipartStream(req.stream.read, req.content_type):
+    for part in MultipartStream(req.stream.readinto, req.content_type):
         if part.is_directory:
             continue
         data = part.read(-1 if limit is None else limit + 1)
@@ -71,30 +71,57 @@ def add(req: RpcRequest) -> RpcResponse:
     values = add_flags.from_query(req.options)
     options = {name: value for name, value in values.items() if name in add_flags.NODE_OPTIONS}
     add_flags.check_refused(values)
-    added = req.node.add_entries(_upload_items(req), pin=values["pin"], **options)
+    tops: dict[str, Stat] = {}
+    added = req.node.add_entries(_upload_items(req, tops), pin=values["pin"], **options)
     if values["quieter"]:
         added = added[-1:]
+    wrapped = bool(values["wrap_with_directory"])
     return RpcResponse(ndjson=[{"Name": display_name(a.name), "Hash": a.cid,
-                                "Size": str(a.size)} for a in added])
+                                "Size": str(a.size),
+                                **({} if wrapped else _stat_echo(tops, a.name))}
+                               for a in added])
 
 
+#: Go's os.ModeSymlink | 0777: what a multipart symlink says its mode is.
+_SYMLINK_MODE = 1 << 27 | 0o777
 
-def _upload_items(req: RpcRequest) -> Iterator[tuple[str, Any]]:
-    """Upload parts as node.add items; file parts stream straight into the importer."""
+
+def _upload_items(req: RpcRequest, tops: dict[str, Stat]) -> Iterator[tuple[str, Any, Stat]]:
+    """Upload parts as node.add items; file parts stream straight into the importer.
+    ``tops`` gets the stat of each top-level part, which Kubo echoes in its output."""
     if req.stream is None or req.stream.done:
         raise BadRequestError("file argument 'path' is required: send a multipart/form-data "
                               "body with parts named 'file'")
     count = 0
-    for part in MultipartStream(req.stream.read, req.content_type):
+    for part in MultipartStream(req.stream.readinto, req.content_type):
         count += 1
+        stat = part.stat
         if part.is_directory:
-            yield part.path, None
+            item: Any = None
         elif part.is_symlink:
-            yield part.path, Symlink(part.read(4096).decode("utf-8", "replace"))
+            item = Symlink(part.read(4096).decode("utf-8", "replace"))
+            stat = Stat(_SYMLINK_MODE, stat.mtime)
         else:
-            yield part.path, part
+            item = part
+        if "/" not in part.path:
+            tops.setdefault(part.path, stat)
+        yield part.path, item, part.stat
     if not count:
         raise BadRequestError("file argument 'path' is required: the body has no parts")
+
+
+def _stat_echo(tops: dict[str, Stat], name: str) -> dict[str, Any]:
+    """Kubo's Mode, Mtime and MtimeNsecs of an output line: those of the top-level entry
+    the line belongs to, as its part said them (whether stored or not)."""
+    stat = tops.get(name.split("/")[0], tops.get("", NO_STAT))
+    out: dict[str, Any] = {}
+    if stat.mode:
+        out["Mode"] = f"0{stat.mode:o}"
+    if stat.mtime is not None:
+        seconds, nanos = stat.mtime
+        out.update({key: value for key, value in (("Mtime", seconds), ("MtimeNsecs", nanos))
+                    if value})
+    return out
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -294,12 +321,14 @@ def dag_put(req: RpcRequest) -> RpcResponse:
     input_codec = req.opt("input-codec", "input-enc", default="dag-json") or "dag-json"
     input_codec = {"json": "dag-json"}.get(input_codec, input_codec)
     pin = req.flag("pin")
+    hash_name = req.opt("hash", default="sha2-256") or "sha2-256"
     limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
     for data in _file_parts(req, limit):
         if input_codec == "dag-cbor":
             value = dag_codecs.to_dag_json(decode_dag_cbor(data))
-            cid = req.node.dag_put(value, store_codec=store, input_codec="dag-json", pin=pin)
+            cid = req.node.dag_put(value, store_codec=store, input_codec="dag-json", pin=pin,
+                                   hash=hash_name)
             out.append({"Cid": {"/": cid}})
             continue
         if input_codec not in ("dag-json", "json"):
@@ -310,7 +339,8 @@ def dag_put(req: RpcRequest) -> RpcResponse:
             raise BadRequestError("dag put: the input is nested too deeply") from None
         except ValueError as exc:
             raise BadRequestError(f"dag put: the input is not valid JSON: {exc}") from None
-        cid = req.node.dag_put(value, store_codec=store, input_codec=input_codec, pin=pin)
+        cid = req.node.dag_put(value, store_codec=store, input_codec=input_codec, pin=pin,
+                               hash=hash_name)
         out.append({"Cid": {"/": cid}})
     return RpcResponse(ndjson=out)
 
@@ -329,7 +359,7 @@ def dag_import(req: RpcRequest) -> RpcResponse:
         raise BadRequestError("file argument 'path' is required: send the CAR as a "
                               "multipart/form-data part")
     roots: list[str] = []
-    for part in MultipartStream(req.stream.read, req.content_type):
+    for part in MultipartStream(req.stream.readinto, req.content_type):
         if not part.is_directory:
             roots += req.node.dag_import(part, pin_roots=pin)
     return RpcResponse(ndjson=[{"Root": {"Cid": {"/": root}, "PinErrorMsg": ""}}

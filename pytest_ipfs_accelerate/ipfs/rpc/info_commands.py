@@ -32,25 +32,49 @@ for _name in ("findprovs", "findpeer", "get", "put", "provide"):
 
 # -- refs ---------------------------------------------------------------------------------
 
-def _refs(req: RpcRequest, root: CID, fmt: str, unique: bool, recursive: bool,
-          max_depth: int, seen: set[str]) -> Iterator[dict[str, str]]:
-    stack: list[tuple[CID, int]] = [(root, 0)]
+def _links(req: RpcRequest, cid: CID) -> list[tuple[str, CID]]:
+    if cid.codec == DAG_PB:
+        return [(lk.name, lk.cid) for lk in decode_node(req.node.get_block(cid)).links]
+    return [("", c) for c in dag_codecs.links_of(cid, req.node.get_block(cid))]
+
+
+def _visit(child: CID, depth: int, unique: bool, max_depth: int,
+           seen: dict[CID, int]) -> tuple[bool, bool]:
+    """Kubo's RefWriter.visit: (go deeper, print) for a link at ``depth``. With --unique a
+    CID is printed once, and explored again only when met higher up than before."""
+    at_max = max_depth >= 0 and depth == max_depth
+    if max_depth >= 0 and depth > max_depth:
+        return False, False
+    if not unique:
+        return not at_max, True
+    old = seen.get(child)
+    if old is not None and (max_depth < 0 or old <= depth):
+        return False, False
+    seen[child] = depth
+    return not at_max, old is None
+
+
+def _refs(req: RpcRequest, root: CID, fmt: str, unique: bool, max_depth: int,
+          seen: dict[CID, int]) -> Iterator[dict[str, str]]:
+    """Kubo's refs walk: depth first, each link printed (after its block is read, so a
+    missing block stops the walk) before the links under it."""
+    stack = [(root, 0, iter(_links(req, root)))]
     while stack:
-        cid, depth = stack.pop()
-        if cid.codec == DAG_PB:
-            links = [(lk.name, lk.cid) for lk in decode_node(req.node.get_block(cid)).links]
-        else:
-            links = [("", c) for c in dag_codecs.links_of(cid, req.node.get_block(cid))]
-        children = []
-        for name, child in links:
-            if unique and str(child) in seen:
-                continue
-            seen.add(str(child))
+        cid, depth, links = stack[-1]
+        link = next(links, None)
+        if link is None:
+            stack.pop()
+            continue
+        name, child = link
+        deeper, write = _visit(child, depth + 1, unique, max_depth, seen)
+        if not (deeper or write):
+            continue
+        below = _links(req, child)
+        if write:
             yield {"Ref": fmt.replace("<src>", str(cid)).replace("<dst>", str(child))
                    .replace("<linkname>", name), "Err": ""}
-            if recursive and (max_depth < 0 or depth + 1 < max_depth):
-                children.append((child, depth + 1))
-        stack.extend(reversed(children))
+        if deeper:
+            stack.append((child, depth + 1, iter(below)))
 
 
 @command("refs", [Arg("ipfs-path", variadic=True)], [
@@ -59,20 +83,21 @@ def _refs(req: RpcRequest, root: CID, fmt: str, unique: bool, recursive: bool,
 def refs(req: RpcRequest) -> RpcResponse:
     fmt = req.opt("format", default="<dst>") or "<dst>"
     if req.flag("edges", False, "e"):
+        if fmt != "<dst>":
+            raise IpfsNodeError("using format argument with edges is not allowed")
         fmt = "<src> -> <dst>"
-    recursive = req.flag("recursive", False, "r")
-    max_depth = req.int_opt("max-depth", -1) if recursive else 1
-    seen: set[str] = set()
+    max_depth = req.int_opt("max-depth", -1) if req.flag("recursive", False, "r") else 1
+    roots = [req.node._resolve(path) for path in req.args]  # every path first, as Kubo
+    seen: dict[CID, int] = {}
 
     def out() -> Iterator[dict[str, str]]:
-        for path in req.args:
+        for root in roots:
             try:
-                root = req.node._resolve(path)
-                yield from _refs(req, root, fmt, req.flag("unique", False, "u"), True,
+                yield from _refs(req, root, fmt, req.flag("unique", False, "u"),
                                  -1 if max_depth is None else max_depth, seen)
             except IpfsNodeError as exc:
                 yield {"Ref": "", "Err": str(exc)}
-    return RpcResponse(ndjson=list(out()))
+    return RpcResponse(ndjson=out())
 
 
 # -- cid -----------------------------------------------------------------------------------

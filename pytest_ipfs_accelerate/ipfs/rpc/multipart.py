@@ -1,8 +1,10 @@
 """multipart/form-data bodies as Kubo's ``add`` receives them.
 
 Parts are files (``filename="dir%2Fa.txt"``, percent-encoded, ``/`` separated) or
-directories (``Content-Type: application/x-directory``). The only exceptions raised are
-:class:`MultipartError` (HTTP 400).
+directories (``Content-Type: application/x-directory``). A part's form name may carry its
+metadata as a query (``name="file?mode=0644&mtime=1700000000&mtime-nsecs=5"``), as the JS
+client and Kubo's own CLI send it. The only exceptions raised are :class:`MultipartError`
+(HTTP 400).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_ipfs_accelerate.ipfs.node.add import NO_STAT, Stat
 from pytest_ipfs_accelerate.ipfs.node.errors import MultipartError
 
 DIRECTORY_TYPES = ("application/x-directory",)
@@ -92,16 +95,48 @@ def parse_multipart(body: bytes | memoryview, content_type: str) -> list[Part]:
     """Split a whole multipart body into :class:`Part` objects."""
     import io
 
-    stream = MultipartStream(io.BytesIO(bytes(body)).read, content_type)
+    stream = MultipartStream(io.BytesIO(bytes(body)).readinto, content_type)
     return [Part(p.name, p.path, p.content_type, memoryview(p.read())) for p in stream]
 
 
+_OCTAL = re.compile(r"[0-7]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def part_stat(form_name: str) -> Stat:
+    """The metadata a part's form name carries, read as boxo's multipart ``fileInfo``: a
+    name without ``?`` has none; with one, ``mode`` is octal (ignored when bad), and the
+    modification time is ``mtime`` (default 0; a bad one means no time at all) plus
+    ``mtime-nsecs``, normalised as Go's ``time.Unix``."""
+    _, sep, query = form_name.partition("?")
+    if not sep or ";" in query or _BAD_ESCAPE.search(query):  # url.ParseQuery fails
+        return NO_STAT
+    params: dict[str, str] = {}
+    for pair in query.split("&") if query else ():
+        key, _, value = (urllib.parse.unquote_plus(x, errors="surrogateescape")
+                         for x in pair.partition("="))
+        params.setdefault(key, value)
+    text = params.get("mode", "")
+    mode = int(text, 8) if _OCTAL.fullmatch(text) and int(text, 8) < 1 << 32 else 0
+    seconds = params.get("mtime", "0")
+    if not _DECIMAL.fullmatch(seconds) or not -(1 << 63) <= int(seconds) < 1 << 63:
+        return Stat(mode, None)
+    nanos = params.get("mtime-nsecs", "0")
+    extra = int(nanos) if _DECIMAL.fullmatch(nanos) and -(1 << 63) <= int(nanos) < 1 << 63 \
+        else 0
+    carry, nsecs = divmod(extra, 1_000_000_000)
+    return Stat(mode, (int(seconds) + carry, nsecs))
+
+
 class StreamPart(_PartKind):
-    """One part of a :class:`MultipartStream`: headers now, data read as it arrives."""
+    """One part of a :class:`MultipartStream`: headers now, data read as it arrives.
+    ``stat``: the metadata its form name carries (:func:`part_stat`)."""
 
     def __init__(self, stream: MultipartStream, name: str, path: str, content_type: str) -> None:
         self._stream = stream
         self.name, self.path, self.content_type = name, path, content_type
+        self.stat = part_stat(name)
         self.finished = False
 
     def read(self, n: int = -1) -> bytes:
@@ -122,53 +157,64 @@ class StreamPart(_PartKind):
 
 
 class MultipartStream:
-    """Parts of a multipart body read from ``read(n)``, one at a time, in bounded memory.
+    """Parts of a multipart body read with ``readinto(view)``, one at a time, in bounded
+    memory: the body is read straight into one reused buffer.
 
     Iterate to get :class:`StreamPart` objects; a part's unread data is skipped when the
     next part is requested.
     """
 
-    def __init__(self, read: Callable[[int], bytes], content_type: str,
+    def __init__(self, readinto: Callable[[memoryview], int], content_type: str,
                  bufsize: int = 1 << 18) -> None:
-        self._read = read
+        self._readinto = readinto
         self._delim = b"\r\n--" + boundary_of(content_type)
         self._bufsize = bufsize
-        self._buf = b"\r\n"  # so the opening boundary looks like every other one
-        self._pos = 0
+        self._buf = bytearray(b"\r\n")  # so the opening boundary looks like every other one
+        self._pos = 0  # the unread data is _buf[_pos:_end]
+        self._end = 2
         self._eof = False
         self._current: StreamPart | None = None
 
     def _fill(self) -> None:
         if self._eof:
             raise MultipartError("multipart body ends without a closing boundary")
-        chunk = self._read(self._bufsize)
-        if not chunk:
+        left = self._end - self._pos
+        if self._pos:  # what is left is short (a boundary's length, or headers)
+            self._buf[:left] = self._buf[self._pos:self._end]
+            self._pos, self._end = 0, left
+        if len(self._buf) < left + self._bufsize:
+            self._buf.extend(bytes(left + self._bufsize - len(self._buf)))
+        with memoryview(self._buf) as view:
+            got = self._readinto(view[left:left + self._bufsize])
+        if not got:
             self._eof = True
             return
-        self._buf = self._buf[self._pos:] + chunk
-        self._pos = 0
+        self._end = left + got
 
     def _avail(self) -> int:
-        return len(self._buf) - self._pos
+        return self._end - self._pos
 
     def _need(self, n: int) -> None:
         while self._avail() < n and not self._eof:
             self._fill()
 
+    def _find(self, sub: bytes) -> int:
+        return self._buf.find(sub, self._pos, self._end)
+
     def __iter__(self) -> Iterator[StreamPart]:
         # Preamble: skip to the first boundary.
         while True:
-            i = self._buf.find(self._delim, self._pos)
+            i = self._find(self._delim)
             if i >= 0:
                 self._pos = i + len(self._delim)
                 break
             if self._eof:
                 raise MultipartError("multipart body has no opening boundary; is it empty?")
-            self._pos = max(self._pos, len(self._buf) - len(self._delim))
+            self._pos = max(self._pos, self._end - len(self._delim))
             self._fill()
         while True:
             self._need(2)
-            tail = self._buf[self._pos:self._pos + 2]
+            tail = bytes(self._buf[self._pos:min(self._pos + 2, self._end)])
             if tail == b"--":
                 return
             if tail != b"\r\n":
@@ -183,15 +229,15 @@ class MultipartStream:
 
     def _read_headers(self) -> dict[str, str]:
         while True:
-            end = self._buf.find(b"\r\n\r\n", self._pos)
+            end = self._find(b"\r\n\r\n")
             if end >= 0:
-                block = self._buf[self._pos:end]
+                block = bytes(self._buf[self._pos:end])
                 self._pos = end + 4
                 return _parse_headers(block)
             if self._avail() > 16384:
                 raise MultipartError("multipart part headers are longer than 16 KiB")
             self._fill()
-            if self._eof and self._buf.find(b"\r\n\r\n", self._pos) < 0:
+            if self._eof and self._find(b"\r\n\r\n") < 0:
                 raise MultipartError("multipart part has no end of headers")
 
     def _read_part(self, part: StreamPart, n: int, into: memoryview | None = None) -> Any:
@@ -202,7 +248,7 @@ class MultipartStream:
             raise MultipartError("a multipart part was read after the next one started")
         keep = len(self._delim) - 1
         while True:
-            i = self._buf.find(self._delim, self._pos)
+            i = self._find(self._delim)
             if i >= 0:
                 if i == self._pos:
                     self._pos += len(self._delim)
@@ -213,10 +259,11 @@ class MultipartStream:
                 take = min(n, self._avail() - keep)
             if take > 0:
                 start, self._pos = self._pos, self._pos + take
-                if into is not None:
-                    into[:take] = memoryview(self._buf)[start:start + take]
-                    return take
-                return self._buf[start:start + take]
+                with memoryview(self._buf) as view:
+                    if into is not None:
+                        into[:take] = view[start:start + take]
+                        return take
+                    return bytes(view[start:start + take])
             self._fill()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pytest_ipfs_accelerate.ipfs.engine import exporter
+from pytest_ipfs_accelerate.ipfs.engine import exporter, ipns
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.node.errors import KeyError_
 from pytest_ipfs_accelerate.ipfs.node.keystore import SELF
@@ -22,13 +22,10 @@ def go_duration(text: str, option: str) -> float:
     return sum(float(n) * _UNIT_S[u] for n, u in _DURATION.findall(text))
 
 
-def _key(req: RpcRequest, name: str) -> dict[str, str]:
-    return {"Name": name, "Id": req.node.keys.ipns_name(name)}
-
-
 @command("key/list", options=[Opt("l"), Opt("ipns-base", "string")])
 def key_list(req: RpcRequest) -> RpcResponse:
-    return RpcResponse(json={"Keys": [_key(req, n) for n in req.node.keys.names()]})
+    keys = req.node.keys
+    return RpcResponse(json={"Keys": [{"Name": n, "Id": keys.ipns_name(n)} for n in keys.names()]})
 
 
 @command("key/gen", [Arg("name")], [Opt("type", "string", ("t",)), Opt("size", "int", ("s",)),
@@ -39,6 +36,9 @@ def key_gen(req: RpcRequest) -> RpcResponse:
         raise IpfsNodeError(f"unrecognized key type: {kind}" if kind != "rsa" else
                             "key type rsa: the simulated node makes ed25519 keys only")
     name = req.arg(0, "name")
+    size = req.int_opt("size", -1)
+    if size not in (-1, 256) and name != SELF and name not in req.node.keys.names():
+        raise IpfsNodeError(f"invalid key size {size}: ed25519 keys are always 256 bits")
     return RpcResponse(json={"Name": name, "Id": req.node.keys.generate(name)})
 
 
@@ -88,7 +88,13 @@ def name_publish(req: RpcRequest) -> RpcResponse:
     Opt("stream", aliases=("s",))])
 def name_resolve(req: RpcRequest) -> RpcResponse:
     name = (req.args or [req.node.keys.ipns_name(SELF)])[0]
-    return RpcResponse(json={"Path": req.node.keys.resolve(name, req.flag("recursive", True, "r"))})
+    recursive = req.flag("recursive", True, "r")
+    if not req.flag("stream", False, "s"):
+        return RpcResponse(json={"Path": req.node.keys.resolve(name, recursive)})
+    try:  # streamed (the JS client's way): a name without a record streams nothing
+        return RpcResponse(ndjson=[{"Path": req.node.keys.resolve(name, recursive)}])
+    except ipns.NoRecordError:
+        return RpcResponse(ndjson=[])
 
 
 @command("resolve", [Arg("name")], [Opt("recursive", aliases=("r",)),

@@ -68,6 +68,7 @@ class RequestRecord:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go in separate writes
+    rbufsize = 1 << 18  # uploads come in small chunks: fewer, bigger socket reads
     timeout = 300  # seconds a client may stay silent mid-request (socket timeout)
     server: _Server
     server_version = "kubo-simulated"
