@@ -10,7 +10,7 @@ the session's writer and, at session end, compares the run with its baseline.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -39,6 +39,7 @@ from pytest_ipfs_accelerate.db.tables import (
 )
 
 if TYPE_CHECKING:
+    from pytest_ipfs_accelerate.capture.session import CaptureSession
     from pytest_ipfs_accelerate.capture.start import Capture
 
 THRESHOLD_MARKER = "benchmark_threshold"
@@ -55,7 +56,7 @@ def start_benchmarks(config: pytest.Config, capture: Capture) -> BenchmarkRecord
     config.stash[METRICS_KEY] = metrics
     activate(metrics)
     config.add_cleanup(lambda: deactivate(metrics))
-    collector = BenchmarkCollector(config, metrics)
+    collector = BenchmarkCollector(config, metrics, capture.session)
     config.pluginmanager.register(collector, "ipfs_accel_benchmark_collector")
     capture.annotator.attachers.append(collector)
     if capture.session is None:
@@ -106,8 +107,30 @@ _KEEPER_NAME = "ipfs_accel_benchmark_fixtures"
 
 
 class _FixtureKeeper:
-    """Keeps an item's ``benchmark`` fixture past its teardown: reports are attached when
-    logged, and a rerun plugin logs them only after pytest has dropped ``item.funcargs``."""
+    """Registered only when a collected test uses ``benchmark``. Keeps an item's fixture
+    past its teardown (reports are attached when logged, and a rerun plugin logs them only
+    after pytest has dropped ``item.funcargs``), and pauses the results DB's writer for the
+    call phase of a test that uses it: no flush, nor its timer, runs beside the timing.
+
+    The whole call phase, not just the ``benchmark(...)`` call: a test may time several
+    times, and the writer gets rows only from report hooks, between phases, so the pause
+    holds nothing back but the timer's flushes of earlier tests' rows (memory stays
+    bounded by ``BufferedWriter.max_buffered_rows`` all the same).
+    """
+
+    def __init__(self, session: CaptureSession | None) -> None:
+        self.session = session  # None on an xdist worker (no writer; no timing either)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        writer = None if self.session is None else self.session.writer
+        if writer is None or "benchmark" not in getattr(item, "fixturenames", ()):
+            return (yield)
+        writer.pause()
+        try:
+            return (yield)
+        finally:
+            writer.resume()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
@@ -124,9 +147,11 @@ class BenchmarkCollector:
     it adds no per-test hook of its own.
     """
 
-    def __init__(self, config: pytest.Config, buffer: MetricBuffer) -> None:
+    def __init__(self, config: pytest.Config, buffer: MetricBuffer,
+                 session: CaptureSession | None = None) -> None:
         self.config = config
         self.buffer = buffer
+        self.session = session  # the writing session (None on an xdist worker)
         self.timed = False  # some collected test uses the benchmark fixture
 
     def disabled_reason(self) -> str:
@@ -150,7 +175,7 @@ class BenchmarkCollector:
                 timed = timed or "benchmark" in names
         self.timed = self.timed or timed
         if timed and not config.pluginmanager.has_plugin(_KEEPER_NAME):
-            config.pluginmanager.register(_FixtureKeeper(), _KEEPER_NAME)
+            config.pluginmanager.register(_FixtureKeeper(self.session), _KEEPER_NAME)
 
     def attach(self, item: pytest.Item, reports: list[pytest.TestReport]) -> None:
         if not self.timed and not self.buffer.entries:
@@ -162,15 +187,22 @@ class BenchmarkCollector:
             fixture = None  # not pytest-benchmark's fixture
         if fixture is None and not self.buffer.entries:
             return  # the common case: nothing to attach
-        if any(r.skipped for r in reports if r.when != "teardown"):
+        # An xfailed test is reported skipped, but ran: pytest-benchmark timed it (and lists
+        # it), so its benchmark is kept, its failure being the expected one.
+        xfailed = next((r for r in reports if r.skipped and "wasxfail" in r.__dict__), None)
+        if any(r.skipped and r is not xfailed for r in reports if r.when != "teardown"):
             fixture = None  # the test was skipped: no timing
         first_error = next((f"{r.when}: {_failure_text(r)}" for r in reports
                             if r.outcome in ("failed", "rerun")), None)  # rerun: it failed
-        call_start = next((getattr(r, "start", None) for r in reports if r.when == "call"), None)
-        self._attach(item, reports[-1], fixture, first_error, call_start)
+        call_start = next((getattr(r, "start", None) for r in reversed(reports)
+                           if r.when == "call"), None)  # the item's own, after subtests'
+        expected = None if xfailed is None else (
+            str(xfailed.__dict__["wasxfail"]), f"{xfailed.when}: {_failure_text(xfailed)}")
+        self._attach(item, reports[-1], fixture, first_error, call_start, expected)
 
     def _attach(self, item: pytest.Item, report: pytest.TestReport, fixture: Any,
-                first_error: str | None, call_start: float | None) -> None:
+                first_error: str | None, call_start: float | None,
+                xfailed: tuple[str, str] | None = None) -> None:
         entries = self.buffer.drain()
         device, simulated = _device_props(item)
         try:
@@ -182,7 +214,7 @@ class BenchmarkCollector:
                 fixture, nodeid=item.nodeid, error=first_error,
                 disabled_reason=self.disabled_reason(), started_at=call_start, device=device,
                 is_simulated=simulated, threshold=threshold,
-                instructions=item.get_closest_marker(MARKER) is not None))
+                instructions=item.get_closest_marker(MARKER) is not None, xfailed=xfailed))
         for entry in entries:
             if entry["nodeid"] == item.nodeid:
                 if entry["device"] is None:

@@ -33,8 +33,15 @@ def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
                       disabled_reason: str | None, started_at: float | None,
                       device: str | None, is_simulated: bool,
                       threshold: float | None = None,
-                      instructions: bool = False) -> dict[str, Any]:
-    """Everything about one ``benchmark`` fixture use, as plain JSON-able data."""
+                      instructions: bool = False,
+                      xfailed: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Everything about one ``benchmark`` fixture use, as plain JSON-able data.
+
+    ``error``: the test's first failure; ``xfailed``: (reason, failure text) of an
+    expected failure, the error when the benchmarked function itself raised. A disabled
+    benchmark (``--benchmark-disable``, or under xdist) whose test failed is an error:
+    ``extra.not_timed`` says why it has no numbers.
+    """
     meta = getattr(fixture, "stats", None)
     stats = getattr(meta, "stats", None)
     data = [float(x) for x in getattr(stats, "data", None) or []]
@@ -43,19 +50,27 @@ def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
         numbers = {col: _finite(getattr(stats, stat)) for stat, col in STAT_COLUMNS.items()}
         numbers["outliers"] = str(stats.outliers)
         numbers["rounds"] = int(stats.rounds)
-    if getattr(fixture, "disabled", False):
-        status, error = STATUS_DISABLED, disabled_reason or "pytest-benchmark was disabled"
+    extra: dict[str, Any] = {}
+    disabled = getattr(fixture, "disabled", False)
+    if disabled:
         numbers, data = None, []  # a disabled benchmark ran once, untimed: no numbers
-    elif error or getattr(fixture, "has_error", False):
+    if error or getattr(fixture, "has_error", False):
         status = STATUS_ERROR
-        error = error or "the benchmarked function raised an exception"
+        error = error or (xfailed[1] if xfailed is not None else
+                          "the benchmarked function raised an exception")
+        if disabled:
+            extra["not_timed"] = disabled_reason or "pytest-benchmark was disabled"
+    elif disabled:
+        status, error = STATUS_DISABLED, disabled_reason or "pytest-benchmark was disabled"
     elif not data:
         status, error = STATUS_ERROR, "the benchmark fixture was requested but never called"
     else:
         status = STATUS_OK
+    if xfailed is not None:
+        extra["xfail"] = xfailed[0]
     params = getattr(fixture, "params", None)
     options = getattr(meta, "options", None) or {}
-    extra: dict[str, Any] = {"options": {k: _plain(v) for k, v in options.items()}}
+    extra["options"] = {k: _plain(v) for k, v in options.items()}
     if threshold is not None:
         extra["threshold"] = threshold
     if instructions:

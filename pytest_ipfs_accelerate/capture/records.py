@@ -75,6 +75,7 @@ REPR_MAX_CHARS = 10_000
 #: Nesting kept as data; deeper levels (and cycles) become their ``repr``.
 MAX_DEPTH = 32
 _SCALARS = frozenset({int, float, bool, type(None)})
+_INF = float("inf")
 
 
 def safe_repr(value: Any, show: Callable[[Any], str] = repr) -> str:
@@ -89,15 +90,19 @@ def safe_repr(value: Any, show: Callable[[Any], str] = repr) -> str:
 
 def jsonable(value: Any, depth: int = 0) -> Any:
     """``value`` as plain data that JSON, xdist's transport (execnet) and the DB all take:
-    ``str`` (:func:`encodable`), ``int``, ``float``, ``bool``, ``None``, lists and
+    ``str`` (:func:`encodable`), ``int``, finite ``float``, ``bool``, ``None``, lists and
     str-keyed dicts of exactly those types. Subclasses become their base type as JSON
-    writes them (a named tuple a list, an ``IntEnum`` its int); anything else becomes
-    its :func:`safe_repr`. Used for every value users hand us (parameters, properties,
-    extras, payloads)."""
+    writes them (a named tuple a list, an ``IntEnum`` its int); a NaN or infinite float
+    becomes its ``repr`` (``"nan"``, ``"inf"``, ``"-inf"``: standard JSON has no such
+    numbers, and ``json.dumps`` would write ``NaN``, which JSON readers refuse); anything
+    else becomes its :func:`safe_repr`. Used for every value users hand us (parameters,
+    properties, extras, payloads)."""
     kind = type(value)
     if kind is str:
         return value if value.isascii() else encodable(value)
     if kind in _SCALARS:
+        if kind is float and not -_INF < value < _INF:  # NaN fails both comparisons
+            return repr(value)
         return value
     if depth >= MAX_DEPTH:
         return safe_repr(value)
@@ -111,18 +116,20 @@ def jsonable(value: Any, depth: int = 0) -> Any:
         if isinstance(value, int):
             return int.__int__(value)
         if isinstance(value, float):
-            return float.__float__(value)
+            return jsonable(float.__float__(value))
     except Exception:  # a hostile container (its iteration or keys raise)
         pass
     return safe_repr(value)
 
 
 def _json_key(key: Any) -> str:
-    """A dict key as JSON writes it (``1`` -> ``"1"``, ``None`` -> ``"null"``)."""
+    """A dict key as JSON writes it (``1`` -> ``"1"``, ``None`` -> ``"null"``; a NaN
+    ``"nan"``, as :func:`jsonable` writes the value)."""
     if isinstance(key, str):
         return jsonable(key)
     if type(key) in _SCALARS or isinstance(key, int | float):
-        return json.dumps(jsonable(key))
+        plain = jsonable(key)
+        return plain if type(plain) is str else json.dumps(plain)
     return safe_repr(key)
 
 
@@ -131,8 +138,8 @@ def to_json(value: Any) -> str | None:
     cycles, deep nesting, lone surrogates) goes through :func:`jsonable` first."""
     if value is None:
         return None
-    try:
-        text = json.dumps(value, ensure_ascii=False)
+    try:  # allow_nan=False: a NaN or infinity goes through jsonable (standard JSON)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         if text.isascii() or encodable(text) is text:
             return text
     except Exception:
@@ -202,8 +209,8 @@ class ItemRecord:
     """
 
     __slots__ = ("attempts", "crashed", "extra", "failure", "failure_when", "identity",
-                 "in_rerun", "nodeid", "phases", "sections", "user_properties", "worker_id",
-                 "xfail_reason", "xpassed")
+                 "in_rerun", "nodeid", "phases", "sections", "subtests", "subtests_failed",
+                 "user_properties", "worker_id", "xfail_reason", "xpassed")
 
     def __init__(self, nodeid: str) -> None:
         self.nodeid = nodeid
@@ -222,6 +229,9 @@ class ItemRecord:
         self.attempts: list[dict[str, Any]] | tuple[()] = ()
         self.in_rerun = False
         self.crashed = False  # its xdist worker died while running it
+        #: Its subtests' reports (pytest 9's ``subtests``, unittest's ``subTest``), in order.
+        self.subtests: list[Any] | tuple[()] = ()
+        self.subtests_failed = 0
 
     def add(self, report: Any, worker: str | None = None) -> bool:
         """Take one report (from xdist ``worker``, if any); True when the item is complete
@@ -229,7 +239,11 @@ class ItemRecord:
         attrs = report.__dict__
         when = report.when
         outcome = report.outcome
-        if outcome == "rerun" or self.in_rerun or when not in PHASES:  # the rare cases
+        if (outcome == "rerun" or self.in_rerun or when not in PHASES
+                or "context" in attrs):  # the rare cases
+            if "context" in attrs and when == "call" and is_subtest(report):
+                self._add_subtest(report, outcome, worker)
+                return False
             if outcome == "rerun":
                 self._start_new_attempt(report)
                 self.in_rerun = True
@@ -274,6 +288,21 @@ class ItemRecord:
         ):
             self.failure, self.failure_when = report, when
 
+    def _add_subtest(self, report: Any, outcome: str, worker: str | None) -> None:
+        """A subtest's report: kept apart from the call phase (pytest logs each subtest's
+        report before the item's own call report, which would otherwise overwrite a
+        failure with the item's pass). A failed subtest fails the item, as pytest's summary
+        and JUnit XML count it."""
+        if not self.subtests:
+            self.subtests = []
+        self.subtests.append(report)  # type: ignore[union-attr]
+        if outcome == "failed":
+            self.subtests_failed += 1
+            if self.failure is None or self.failure.outcome != "failed":
+                self.failure, self.failure_when = report, "call"
+        if worker:
+            self.worker_id = worker
+
     def _start_new_attempt(self, report: Any) -> None:
         crash = _crash(report)
         if not self.attempts:
@@ -288,6 +317,7 @@ class ItemRecord:
         self.phases.clear()
         self.failure = self.failure_when = None
         self.xfail_reason, self.xpassed = None, False
+        self.subtests, self.subtests_failed = (), 0
         self.identity = keep_identity
 
     def final_outcome(self) -> str:
@@ -301,7 +331,7 @@ class ItemRecord:
         if setup is not None and setup[0] == "skipped":
             return "xfailed" if self.xfail_reason is not None else "skipped"
         if call is not None:
-            if call[0] == "failed":
+            if call[0] == "failed" or self.subtests_failed:
                 return "failed"
             if teardown is not None and teardown[0] == "failed":
                 return "error"
@@ -332,7 +362,8 @@ class ItemRecord:
         stopped = None if "teardown" in self.phases or self.crashed else STOPPED
         if (self.failure is None and self.xfail_reason is None and stdout is None
                 and stderr is None and log is None and not props and not warnings
-                and not self.attempts and not self.extra and stopped is None):
+                and not self.attempts and not self.extra and stopped is None
+                and not self.subtests):
             return BRIEF_RESULTS.name, brief if self.nodeid.isascii() else encodable_row(brief)
         longrepr, crash_path, crash_lineno, crash_message, skip_reason = (
             failure_detail(self.failure, opts, from_end=False)
@@ -345,6 +376,9 @@ class ItemRecord:
             elif key == PROP_SIMULATED:
                 simulated = value is True or (type(value) in _SCALARS and bool(value))
         limit = opts.longrepr_max_chars
+        extra = self.extra
+        if self.subtests:
+            extra = {**(extra or {}), **subtests_extra(self.subtests, opts)}
         return TEST_RESULTS.name, encodable_row(TEST_RESULTS.row(
             **brief._asdict(), run_id=run_id, kind="item",
             longrepr=longrepr, crash_path=crash_path, crash_lineno=crash_lineno,
@@ -356,8 +390,60 @@ class ItemRecord:
             rerun_count=len(self.attempts),
             attempts=to_json(self.attempts) if self.attempts else None,
             device=device, is_simulated=simulated,
-            extra=to_json(self.extra) if self.extra else None,
+            extra=to_json(extra) if extra else None,
         ))
+
+
+#: Subtests kept in full per item; beyond it only failed ones (the rest are counted).
+SUBTESTS_KEPT = 1000
+
+
+def is_subtest(report: Any) -> bool:
+    """True for a subtest's report: pytest 9's ``SubtestReport`` (or the pytest-subtests
+    plugin's ``SubTestReport``), whose ``context`` holds the subtest's message and
+    parameters."""
+    return type(report).__name__ in ("SubtestReport", "SubTestReport")
+
+
+def subtests_extra(reports: Sequence[Any], opts: CaptureOptions) -> dict[str, Any]:
+    """``{"subtests": [...]}`` for an item's ``extra``: per subtest its message, parameters
+    (as pytest shows them), outcome and duration; a failure's crash line, location and
+    text, and its captured output under the ``capture_output`` rule; a skip's reason.
+    Past :data:`SUBTESTS_KEPT` only failures are kept, the others counted in
+    ``subtests_omitted``."""
+    entries: list[dict[str, Any]] = []
+    omitted = 0
+    for report in reports:
+        outcome = report.outcome
+        if len(entries) >= SUBTESTS_KEPT and outcome != "failed":
+            omitted += 1
+            continue
+        wasxfail = report.__dict__.get("wasxfail")
+        context = report.__dict__.get("context")
+        entry: dict[str, Any] = {
+            "msg": getattr(context, "msg", None),
+            "params": dict(getattr(context, "kwargs", None) or {}),
+            "outcome": ("xfailed" if outcome == "skipped" and wasxfail is not None else
+                        "xpassed" if wasxfail is not None else outcome),
+            "duration_s": report.duration,
+        }
+        if outcome != "passed":
+            longrepr, path, lineno, message, skip = failure_detail(report, opts, from_end=False)
+            if outcome == "failed":
+                entry.update(crash_message=message, crash_path=path, crash_lineno=lineno,
+                             longrepr=longrepr)
+            else:
+                entry["reason"] = truncate(wasxfail or skip, opts.longrepr_max_chars)
+        if report.sections and (opts.capture_output == "all" or (
+                opts.capture_output == "failed" and outcome == "failed")):
+            stdout, stderr, log = _streams(report.sections, opts.output_max_chars)
+            entry.update({k: v for k, v in (("stdout", stdout), ("stderr", stderr),
+                                            ("log", log)) if v is not None})
+        entries.append(entry)
+    extra: dict[str, Any] = {"subtests": jsonable(entries)}
+    if omitted:
+        extra["subtests_omitted"] = omitted
+    return extra
 
 
 def properties_json(props: Sequence[tuple[str, Any]], limit: int) -> str | None:

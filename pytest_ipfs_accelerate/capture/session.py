@@ -289,9 +289,32 @@ class CaptureSession:
         if report.when == "teardown":
             attrs.pop("ipfs_accel_extra", None)
 
+    def pytest_collectstart(self) -> None:
+        """The DB starts while pytest collects: once it has been refused (a foreign or newer
+        schema, a damaged file), collection stops there, not after the whole suite."""
+        writer = self.writer
+        if writer is not None and not self._started and writer.start_finished:
+            self._refuse_bad_db()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The collected-test count, written now (not only at session end), so a live view
+        of the DB (the dashboard) reads "N of M" while the run goes on."""
+        self.update_run(tests_collected=len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist the controller collects nothing: each worker's collection tells it."""
+        if self.run_row.get("tests_collected") != len(ids):
+            self.update_run(tests_collected=len(ids))
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """The DB must be ready (or refused) before the first test runs."""
+        self._refuse_bad_db()
+
+    def _refuse_bad_db(self) -> None:
+        """:meth:`ensure_started`; a refused DB is a usage error pytest prints (once)."""
         try:
             self.ensure_started()
         except pytest.UsageError:

@@ -21,6 +21,8 @@ from pytest_ipfs_accelerate.capture.records import CaptureOptions
 from pytest_ipfs_accelerate.capture.runinfo import parse_tags
 from pytest_ipfs_accelerate.capture.session import CaptureSession, CaptureSettings
 from pytest_ipfs_accelerate.config import resolve
+from pytest_ipfs_accelerate.db.connect import check_db_path
+from pytest_ipfs_accelerate.errors import DatabaseError
 from pytest_ipfs_accelerate.operations import CAPTURE_KEY
 
 
@@ -52,6 +54,10 @@ def start_capture(config: pytest.Config, db_path: Path, settings: Any) -> Captur
         tags = parse_tags(config.getoption("ipfs_accel_tag"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    try:  # what needs no open DB is refused now, before collection (the rest: session.open)
+        check_db_path(db_path)
+    except DatabaseError as exc:
+        raise pytest.UsageError(f"--ipfs-accel-db: {exc}") from None
     capture_settings = CaptureSettings(
         db_path=db_path,
         opts=CaptureOptions(

@@ -271,6 +271,39 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def check_db_path(path: str | os.PathLike[str]) -> None:
+    """What can be known of a results DB path without opening it, checked at once (no
+    duckdb import): its directory exists and is writable, it is not a directory, and an
+    existing file is DuckDB's. ``DatabaseError`` names what is wrong and the fix; the
+    rest (a foreign or newer schema, a damaged file) needs the DB opened."""
+    p = Path(path)
+    _check_path(p, read_only=False)
+    try:
+        size = p.stat().st_size
+    except OSError:  # no file yet: DuckDB will create it, so try that (root passes access())
+        _probe_create(p)
+        return
+    if size and not _has_duckdb_magic(p):
+        raise _not_duckdb(p)
+
+
+def _probe_create(p: Path) -> None:
+    """Create and remove a file beside ``p``; ``DatabaseError`` if the directory refuses."""
+    parent = p.parent if str(p.parent) else Path(".")
+    probe = parent / f".{p.name}.{os.getpid()}.probe"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise DatabaseError(f"{p}: directory {parent} is not writable ({exc.strerror}); "
+                            "choose a writable path or fix its permissions") from None
+    os.unlink(probe)
+
+
+def _not_duckdb(p: Path) -> DatabaseError:
+    return DatabaseError(f"{p}: not a DuckDB database file; it was left unchanged. Choose "
+                         "another path, or move that file away")
+
+
 def _check_path(p: Path, read_only: bool) -> None:
     if "\0" in str(p):  # DuckDB would cut the name there and open another file
         raise DatabaseError(f"{str(p)!r}: the path holds a NUL character; give a plain path")
@@ -336,8 +369,7 @@ def _translate(p: Path, exc: Exception) -> DatabaseError:
             "not a valid DuckDB database" in text and _has_duckdb_magic(p)):
         return DatabaseError(damage_message(p, exc))
     if "not a valid DuckDB database" in text or "database file" in text.lower():
-        return DatabaseError(f"{p}: not a DuckDB database file; it was left unchanged. Choose "
-                             "another path, or move that file away")
+        return _not_duckdb(p)
     if "version" in text.lower() and "storage" in text.lower():
         return DatabaseError(f"{p}: written by a newer DuckDB storage format ({text.strip()}); "
                              "upgrade duckdb")

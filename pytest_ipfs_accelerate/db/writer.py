@@ -13,6 +13,11 @@ connection policy (``[db] connection``, see ``db.attachment``): ``per-flush`` (d
 or ``hold``. A lock held by another process is waited for up to ``lock_timeout_s`` with
 exponential backoff and jitter.
 
+While a benchmark is timing, nothing of the writer may run beside it (a flush takes a
+core and, converting rows, the GIL): :meth:`BufferedWriter.pause` waits for a flush in
+progress and holds back every automatic one (the timer's, ``add``'s) until
+:meth:`BufferedWriter.resume`.
+
 A flush that fails (lock not had in time, or any error of the file) rolls back and keeps
 its rows for the next flush. If the rows still cannot be written at ``finish()``, they go
 to a spool file (``db.spools``), which the next writer on that DB, or ``ipfs-accel
@@ -90,6 +95,30 @@ class _Job:
         return self._result
 
 
+class _Verdict:
+    """A result given once, by one thread, and waited for by another."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.value = False
+        self.error: BaseException | None = None
+
+    @property
+    def given(self) -> bool:
+        return self._event.is_set()
+
+    def give(self, value: bool, error: BaseException | None = None) -> None:
+        if not self._event.is_set():
+            self.value, self.error = value, error
+            self._event.set()
+
+    def wait(self) -> bool:
+        self._event.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class BufferedWriter:
     """Bulk, transactional writes to the results DB from one process.
 
@@ -120,11 +149,15 @@ class BufferedWriter:
         self._stored_keys: set[tuple[str, Any]] = set()  # keyed rows already in the DB
         self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
         self._starter: _Job | None = None
+        self._verdict: _Verdict | None = None
         self._releaser: _Job | None = None
         self._started = False
         self._io = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
         self._wake = threading.Event()  # rows reached flush_rows: flush now
+        self._paused = False  # see pause(): no automatic flush starts
+        self._resumed = threading.Event()  # the timer waits on it while paused
+        self._resumed.set()
         self._thread: threading.Thread | None = None
         self.rows_written = 0
         #: Tables that got rows (or keyed rows) from this writer: whatever else a reader
@@ -176,11 +209,14 @@ class BufferedWriter:
 
         The flush thread does it, so the test run does not wait for the file; only past
         twice the flush size (the flush thread fell behind) does ``add`` flush itself,
-        which keeps memory bounded by the flush size.
+        which keeps memory bounded by the flush size. While paused (:meth:`pause`), rows wait
+        (up to ``max_buffered_rows``).
         """
         pending = self._buffer.add(name, row)
         if pending < self.flush_rows or self.failed_recently:
             return
+        if self._paused and pending <= self.max_buffered_rows:
+            return  # resume() wakes the flush thread
         if self._thread is not None and pending < 2 * self.flush_rows:
             self._wake.set()
         else:
@@ -193,8 +229,13 @@ class BufferedWriter:
 
     def put(self, table: str, row: Mapping[str, Any], *, key: str = "run_id") -> None:
         """Insert one keyed row, or update the stored one: the latest put wins (columns it
-        leaves out keep their stored values)."""
-        self._buffer.put(table, row, key)
+        leaves out keep their stored values). Written within ``flush_seconds`` like a row
+        (a live view of the run sees it)."""
+        buffer = self._buffer
+        with buffer.lock:
+            buffer.put(table, row, key)
+            if buffer.oldest is None:
+                buffer.oldest = time.monotonic()
 
     @property
     def failed_recently(self) -> bool:
@@ -203,6 +244,23 @@ class BufferedWriter:
     @property
     def pending(self) -> int:
         return self._buffer.waiting
+
+    def pause(self) -> None:
+        """Hold back every automatic flush (the timer's, ``add``'s) until :meth:`resume`,
+        once the DB work in progress (the start-up's attach, the timer's flush) has ended:
+        no writer work runs beside what the caller times. Explicit :meth:`flush` calls
+        still write."""
+        self._paused = True
+        self._resumed.clear()
+        with self._io:  # an automatic flush checks _paused under this lock
+            pass
+
+    def resume(self) -> None:
+        """Undo :meth:`pause`; rows that came due meanwhile are flushed soon after."""
+        self._paused = False
+        self._resumed.set()
+        if self._buffer.pending >= self.flush_rows:
+            self._wake.set()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> bool:
@@ -224,23 +282,66 @@ class BufferedWriter:
             return False
 
     def start_in_background(self, prepare: Callable[[], None] | None = None) -> None:
-        """Run :meth:`start` on a thread of its own: importing duckdb and creating or
-        upgrading the DB take a few hundred ms, which can overlap pytest's collection.
-        ``prepare`` runs first on that thread (e.g. slow facts for the first rows).
-        :meth:`wait_started` returns its result or raises its error."""
-        def run() -> bool:
+        """Open the DB on a thread of its own, while pytest collects: importing duckdb and
+        attaching, creating or upgrading the DB take ~100 ms.
+
+        The thread only gives a *verdict*: the DB attached, its schema created, checked or
+        upgraded (bad input raises in :meth:`wait_started`) and pending spools folded; then
+        it detaches (``per-flush``). The rows buffered so far (the run row, tags, hardware)
+        are written by the next flush, ``flush_seconds`` later at most: a start-up that
+        writes nothing costs no checkpoint. A path with no file yet needs no verdict
+        (``connect.check_db_path`` vetted its directory): nothing there can be refused.
+        ``prepare`` (slow facts for the run row, e.g. ``git status``) runs on that thread
+        after the verdict, not beside the start-up it would slow; :meth:`finish` waits
+        for it.
+        """
+        verdict = self._verdict = _Verdict()
+        if self.path is not None and not self.path.exists():
+            verdict.give(True)
+
+        def run() -> None:
+            try:
+                ok = self._open_checked()
+            except BaseException as exc:
+                if verdict.given and isinstance(exc, Exception):
+                    self._failed(exc)  # a new file, refused after all (a race)
+                verdict.give(False, exc)
+                return
+            verdict.give(ok)
             if prepare is not None:
                 prepare()
-            return self.start()
 
         self._starter = _Job(run, "ipfs-accel-start", daemon=True)
 
+    @property
+    def start_finished(self) -> bool:
+        """True once :meth:`wait_started` would not wait (never waits itself)."""
+        return self._verdict is None or self._verdict.given
+
     def wait_started(self) -> bool:
-        """Wait for :meth:`start_in_background`; its result, or its error raised here."""
-        if self._starter is not None:
-            job, self._starter = self._starter, None
-            self._started = job.join()
+        """Wait for :meth:`start_in_background`'s verdict: True (the DB is ready), False
+        (locked past ``lock_timeout_s``, or it failed otherwise: the rows are kept for the
+        next flush), or its ``DatabaseError`` raised here."""
+        if self._verdict is not None:
+            verdict, self._verdict = self._verdict, None
+            self._started = verdict.wait()
         return self._started
+
+    def _open_checked(self) -> bool:
+        """Attach the DB (creating or upgrading its schema, folding spools), then detach
+        (under ``per-flush``). ``DatabaseError`` on bad input; False (the rows are kept)
+        when the lock was not had in time or the file failed otherwise."""
+        try:
+            with self._io, self._db.connected():
+                return True
+        except DatabaseLockedError as exc:
+            self._failed(exc)
+            return False
+        except DatabaseError:
+            raise
+        except Exception as exc:  # e.g. FlushUndone: a new schema did not fit on the device
+            self._failed(exc)
+            return False
 
     def flush(self, *, wait: bool = True) -> bool:
         """Write every buffered row, in one transaction (more only to isolate rows DuckDB
@@ -255,6 +356,12 @@ class BufferedWriter:
         """
         self._stop.set()
         self._wake.set()
+        self._paused = False
+        self._resumed.set()
+        starter, self._starter = self._starter, None
+        if starter is not None:  # the run row's facts (prepare) come before the last flush
+            with contextlib.suppress(Exception):  # those facts are left out
+                starter.join()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=self.lock_timeout_s + 5)
         if self.flush() or self.path is None:
@@ -323,6 +430,7 @@ class BufferedWriter:
     def discard(self) -> None:
         """Stop without writing (the run is refused, e.g. its DB path is bad)."""
         self._stop.set()
+        self._resumed.set()
         self._buffer.take()
         with self._io, contextlib.suppress(Exception):
             self._db.release()
@@ -334,13 +442,16 @@ class BufferedWriter:
             yield con
 
     # -- internals -------------------------------------------------------------------------
-    def _flush(self, *, wait: bool, strict: bool) -> bool:
+    def _flush(self, *, wait: bool, strict: bool, auto: bool = False) -> bool:
+        """``auto``: a flush nobody asked for (the timer's), held back while paused."""
         if self.damaged is not None and not strict:
             self._failed(self.damaged)
             return False
         if not self._io.acquire(blocking=wait):
             return False
         try:
+            if auto and self._paused:
+                return False
             batch = self._buffer.take()
             if batch is None:
                 if self._db.prepared or not strict:
@@ -474,6 +585,7 @@ class BufferedWriter:
     def _timer(self) -> None:
         period = max(self.flush_seconds / 2, 0.05)
         while not self._stop.is_set():
+            self._resumed.wait()  # not even a wake-up while paused
             woken = self._wake.wait(period)
             self._wake.clear()
             if self._stop.is_set():
@@ -482,7 +594,7 @@ class BufferedWriter:
             aged = oldest is not None and time.monotonic() - oldest >= self.flush_seconds
             if (woken or aged) and not self.failed_recently:
                 try:
-                    self.flush()
+                    self._flush(wait=True, strict=False, auto=True)
                 except Exception:  # pragma: no cover - reported by _failed's warning
                     pass
 

@@ -193,3 +193,109 @@ def test_rerun_attempts_each_get_a_row_and_only_ok_rounds(pytester: pytest.Pytes
     assert [(status, rounds) for status, _, rounds in rows] == [("error", 5), ("ok", 5)]
     assert "first try fails" in rows[0][1]
     assert query(db, "SELECT count(*) FROM benchmark_samples") == [(5,)]
+
+
+def test_an_xfailed_benchmark_keeps_its_timing(pytester: pytest.Pytester,
+                                               run_pytest: Any) -> None:
+    """pytest-benchmark times an xfailed test's benchmark (and lists it): so do we."""
+    (pytester.path / "test_xf.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.xfail(reason="the answer is wrong, the speed is real")
+        def test_timed_then_wrong(benchmark):
+            benchmark.pedantic(sum, args=([1, 2],), rounds=4)
+            assert False
+
+        @pytest.mark.xfail(reason="raises", raises=ZeroDivisionError)
+        def test_raises_expectedly(benchmark):
+            benchmark(lambda: 1 / 0)
+    """))
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-q", "-p", "no:xdist")
+    assert result.parseoutcomes() == {"xfailed": 2}, result.stdout.str()
+    db = pytester.path / "r.duckdb"
+    rows = dict((r[0], r[1:]) for r in query(
+        db, "SELECT name, status, rounds, error FROM benchmark_results"))
+    assert rows["test_timed_then_wrong"][:2] == ("ok", 4)
+    assert rows["test_raises_expectedly"][0] == "error"
+    assert "ZeroDivisionError" in rows["test_raises_expectedly"][2]
+    assert query(db, "SELECT count(*) FROM benchmark_samples") == [(4,)]
+
+
+def test_a_raising_benchmark_under_xdist_is_an_error_not_disabled(
+        pytester: pytest.Pytester, run_pytest: Any) -> None:
+    (pytester.path / "test_xr.py").write_text(textwrap.dedent("""
+        def test_raises(benchmark):
+            benchmark(lambda: 1 / 0)
+
+        def test_fine(benchmark):
+            benchmark(sum, [1, 2])
+    """))
+    result = run_pytest("--ipfs-accel-db", "x.duckdb", "-n", "2", "-q")
+    assert result.ret == 1, result.stdout.str()
+    rows = dict((r[0], r[1:]) for r in query(
+        pytester.path / "x.duckdb",
+        "SELECT name, status, error, rounds, json_extract_string(extra, '$.not_timed') "
+        "FROM benchmark_results"))
+    status, error, rounds, not_timed = rows["test_raises"]
+    assert status == "error" and "ZeroDivisionError" in error and rounds is None
+    assert "xdist" in not_timed
+    assert rows["test_fine"][0] == "disabled"
+    assert "1 errored, 1 disabled" in result.stdout.str()
+
+
+def test_nan_and_infinite_benchmark_values_are_standard_json(
+        pytester: pytest.Pytester, run_pytest: Any) -> None:
+    (pytester.path / "test_nf.py").write_text(textwrap.dedent("""
+        import math, pytest
+
+        @pytest.mark.parametrize("x", [math.nan, math.inf])
+        def test_b(benchmark, x):
+            benchmark.extra_info["ratio"] = -math.inf
+            benchmark.pedantic(sum, args=([1],), rounds=2)
+    """))
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-q", "-p", "no:xdist")
+    assert result.ret == 0, result.stdout.str()
+    rows = query(pytester.path / "r.duckdb", "SELECT params, extra_info, json_valid(params), "
+                 "json_valid(extra_info) FROM benchmark_results ORDER BY param_id")
+    assert [(json.loads(p), json.loads(e), vp, ve) for p, e, vp, ve in rows] == [
+        ({"x": "inf"}, {"ratio": "-inf"}, True, True),
+        ({"x": "nan"}, {"ratio": "-inf"}, True, True)]
+
+
+def test_the_writer_never_flushes_while_a_benchmark_times(pytester: pytest.Pytester,
+                                                          run_pytest: Any) -> None:
+    """Rows come due 50 ms into the benchmark's timing (0.4 s): none is flushed until its
+    call phase ends; then they are. Tests without ``benchmark`` are not paused."""
+    (pytester.path / "test_p.py").write_text(textwrap.dedent("""
+        import time
+
+        def _capture(request):
+            return request.config.pluginmanager.get_plugin("ipfs_accel_capture")
+
+        def test_before():  # its row is added at the next test's setup
+            pass
+
+        def test_bench(benchmark, request):
+            capture = _capture(request)
+            flushes = capture.writer.flushes
+
+            def work():  # a row that comes due during the timing
+                capture.update_run(tests_collected=capture.run_row["tests_collected"])
+                time.sleep(0.02)
+
+            benchmark.pedantic(work, rounds=20, iterations=1)
+            assert capture.writer.flushes == flushes, "flushed while timing"
+            assert capture.writer.pending  # the run row, due for 0.4 s, still waits
+
+        def test_after(request):
+            capture = _capture(request)
+            flushes = capture.writer.flushes
+            capture.update_run(tests_collected=capture.run_row["tests_collected"])
+            deadline = time.monotonic() + 10
+            while capture.writer.flushes == flushes:
+                assert time.monotonic() < deadline, "never flushed"
+                time.sleep(0.01)
+    """))
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "-q", "-p", "no:xdist",
+                        "--ipfs-accel-flush-seconds", "0.05")
+    assert result.ret == 0, result.stdout.str()

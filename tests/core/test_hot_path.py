@@ -77,6 +77,8 @@ def test_room_hooks_come_only_with_their_tests(pytester, hooks):
     found = hooks("--ipfs-accel-db", "r.duckdb", "-p", "no:xdist")
     assert found == {
         "pytest_runtest_setup": ["ipfs_accel_hardware_gate"],
+        # the benchmark keeper: pauses the writer while a benchmark times (issue 19)
+        "pytest_runtest_call": ["ipfs_accel_benchmark_fixtures"],
         "pytest_runtest_makereport": ["ipfs_accel_benchmark_fixtures"],
         "pytest_runtest_logreport": ["ipfs_accel_capture"],
     }

@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import threading
+import time
 import tracemalloc
 import uuid
 import warnings
@@ -261,3 +263,51 @@ def test_results_with_memory_bounded_by_flush_size(tmp_path, connection, total):
     assert peak - base < 2 * flush_rows * per_row, (peak - base)
     assert query(db, "SELECT count(*), count(DISTINCT nodeid) FROM test_results") == \
         [(total, total)]
+
+
+def test_pause_holds_back_every_automatic_flush_until_resume(tmp_path):
+    """While paused (a benchmark is timing), neither the timer nor ``add`` flushes;
+    resume lets the waiting rows go."""
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, flush_seconds=0.05, flush_rows=2)
+    try:
+        w.pause()
+        flushes = w.flushes
+        for i in range(5):  # past flush_rows, and past twice it
+            w.add("run_tags", (run_id, f"k{i}", "v"))
+        time.sleep(0.5)  # ten timer periods
+        assert w.flushes == flushes and w.pending == 5
+        w.resume()
+        deadline = time.monotonic() + 10
+        while w.flushes == flushes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert w.flushes > flushes
+    finally:
+        w.close()
+    assert query(db, "SELECT count(*) FROM run_tags") == [(5,)]
+
+
+def test_pause_waits_for_a_flush_in_progress(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id)
+    w._io.acquire()  # a flush in progress, as far as pause() can tell
+    released = []
+    timer = threading.Timer(0.3, lambda: (released.append(time.monotonic()), w._io.release()))
+    timer.start()
+    w.pause()
+    paused_at = time.monotonic()
+    timer.join()
+    assert released and paused_at >= released[0]
+    w.resume()
+    w.close()
+
+
+def test_a_paused_writer_still_bounds_its_memory(tmp_path):
+    db, run_id = tmp_path / "r.duckdb", uuid.uuid4()
+    w = _writer(db, run_id, flush_rows=2, max_buffered_rows=4)
+    w.pause()
+    for i in range(6):
+        w.add("run_tags", (run_id, f"k{i}", "v"))
+    assert w.pending < 6  # past max_buffered_rows it writes, pause or not
+    w.close()
+    assert query(db, "SELECT count(*) FROM run_tags") == [(6,)]
