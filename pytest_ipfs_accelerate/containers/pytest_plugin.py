@@ -42,6 +42,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "lease is gone).")
 
 
+_CHOICE_MEANS = {
+    "auto": "Docker if an engine answers at first use, else simulated",
+    "docker": "Docker Engine",
+    "simulated": "in-process",
+}
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """The configured backend, without probing the engine (that waits for first use); the
+    one used, with its engine version, is in the run's facts and the summary."""
+    from pytest_ipfs_accelerate.config import resolve
+
+    try:
+        choice = str(resolve(config, option="ipfs_accel_containers", key="containers.backend",
+                             env=BACKEND_ENV, default="auto"))
+    except pytest.UsageError:  # pytest reports a bad value where it is used, once
+        return None
+    return f"containers backend: {choice} ({_CHOICE_MEANS.get(choice, 'unknown choice')})"
+
+
 def identity_for(config: pytest.Config) -> SessionIdentity:
     """This process's session identity (labels, names), worker-aware under xdist."""
     from pytest_ipfs_accelerate.containers.naming import SessionIdentity
