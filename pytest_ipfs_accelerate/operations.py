@@ -17,6 +17,12 @@ import pytest
 CAPTURE_KEY: pytest.StashKey[Any] = pytest.StashKey()
 
 
+def recording(config: pytest.Config | None) -> bool:
+    """True when :func:`record_operation` stores rows (the results DB is on): facts that
+    cost a request (a daemon's version) are worth asking for only then."""
+    return config is not None and config.stash.get(CAPTURE_KEY, None) is not None
+
+
 def record_operation(
     config: pytest.Config | None,
     *,

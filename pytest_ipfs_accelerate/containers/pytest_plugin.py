@@ -75,9 +75,11 @@ def identity_for(config: pytest.Config) -> SessionIdentity:
 
 def _record(config: pytest.Config, backend: ContainerBackend) -> Recorder:
     """A factory recorder that writes ``kind="container"`` operation rows (no-op when DB off)."""
-    from pytest_ipfs_accelerate.operations import record_operation
+    from pytest_ipfs_accelerate.operations import record_operation, recording
 
     def recorder(op: str, target: str, duration_s: float, ok: bool, error: str | None) -> None:
+        if not recording(config):
+            return  # nor ask the engine its version
         record_operation(config, kind="container", op=op, backend=backend.name,
                          is_simulated=backend.is_simulated, duration_s=duration_s,
                          target=target, ok=ok, error=error,

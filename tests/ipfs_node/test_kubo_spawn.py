@@ -25,6 +25,7 @@ from pytest_ipfs_accelerate.ipfs.node.errors import KuboUnavailableError
 from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend, api_url
 from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
 from pytest_ipfs_accelerate.ipfs.rpc.kubo_rundir import RunDir, sweep
+from tests.conftest import query
 
 
 def _port_open(addr: str) -> bool:
@@ -170,10 +171,17 @@ def test_address_option_connects_to_a_running_real_daemon(pytester, kubo_bin, ku
                 assert ipfs_node.cat("{cid}") == b"on the running daemon\\n"
                 assert ipfs_client.cat("{cid}") == b"on the running daemon\\n"
         """)
-        result = pytester.runpytest("-p", "no:cacheprovider",
+        result = pytester.runpytest("-p", "no:cacheprovider", "--ipfs-accel-db=r.duckdb",
                                     f"--ipfs-accel-ipfs={daemon.api_addr}")
         result.assert_outcomes(passed=1)
         assert daemon.proc is not None and daemon.proc.poll() is None  # not ours to stop
+    # The daemon's version, asked over RPC, is a fact of the run and of each operation.
+    db = pytester.path / "r.duckdb"
+    assert query(db, "SELECT ipfs_backend, ipfs_backend_version FROM runs") == [
+        ("kubo", KUBO_VERSION)]
+    assert query(db, "SELECT DISTINCT backend, backend_version FROM operations "
+                     "WHERE kind = 'ipfs'") == [("kubo", KUBO_VERSION)]
+    assert f"backends used: ipfs kubo {KUBO_VERSION}" in result.stdout.str()
 
 
 def test_all_runs_each_node_test_against_every_backend(pytester, kubo_bin, kubo_run_root,
@@ -186,10 +194,16 @@ def test_all_runs_each_node_test_against_every_backend(pytester, kubo_bin, kubo_
                 "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
     """)
     result = pytester.runpytest("-v", "-p", "no:cacheprovider", "--ipfs-accel-ipfs=all",
-                                f"--ipfs-accel-ipfs-bin={kubo_bin}")
+                                f"--ipfs-accel-ipfs-bin={kubo_bin}", "--ipfs-accel-db=r.duckdb")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*test_node?simulated? PASSED*",
                                  "*test_node?simulated-rpc? PASSED*", "*test_node?kubo? PASSED*"])
+    # Each operation names its backend (simulated-rpc is the simulated node, over RPC); only
+    # the real one has a version, the spawned binary's.
+    db = pytester.path / "r.duckdb"
+    assert set(query(db, "SELECT DISTINCT backend, backend_version FROM operations "
+                         "WHERE kind = 'ipfs'")) == {("simulated", None), ("kubo", KUBO_VERSION)}
+    assert query(db, "SELECT ipfs_backend_version FROM runs") == [(f"kubo {KUBO_VERSION}",)]
 
 
 def test_sigkill_of_pytest_leaves_a_daemon_that_the_next_session_sweeps(

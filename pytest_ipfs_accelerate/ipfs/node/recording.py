@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pytest_ipfs_accelerate.operations import record_operation
+from pytest_ipfs_accelerate.operations import record_operation, recording
 
 #: Operations that are recorded, and how to find (target CID, bytes) from args/result.
 _RECORDED = ("add_bytes", "add_path", "add_entries", "cat", "get", "ls", "stat", "pin_add",
@@ -57,6 +57,14 @@ class RecordingNode:
     def is_simulated(self) -> bool:
         return bool(self._backend.is_simulated)
 
+    @property
+    def backend_version(self) -> str | None:
+        """The real service's version (Kubo's), or None (simulated)."""
+        return getattr(self._backend, "backend_version", None)
+
+    def _version_fact(self) -> str | None:
+        return self.backend_version if recording(self._config) else None
+
     def __repr__(self) -> str:
         return f"<ipfs_node backend={self.label} {self._backend!r}>"
 
@@ -81,13 +89,15 @@ class RecordingNode:
                                  is_simulated=self.is_simulated,
                                  duration_s=time.perf_counter() - start, target=target,
                                  ok=False, error=f"{type(exc).__name__}: {exc}",
-                                 extra={"label": self.label})
+                                 extra={"label": self.label},
+                                 backend_version=self._version_fact())
                 raise
             target, nbytes = _target_and_bytes(op, args, kwargs, result)
             record_operation(self._config, kind="ipfs", op=op, backend=self.backend_name,
                              is_simulated=self.is_simulated,
                              duration_s=time.perf_counter() - start, target=target,
-                             nbytes=nbytes, extra={"label": self.label})
+                             nbytes=nbytes, extra={"label": self.label},
+                             backend_version=self._version_fact())
             return result
         call.__name__ = op
         call.__doc__ = fn.__doc__

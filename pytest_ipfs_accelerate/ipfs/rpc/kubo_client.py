@@ -103,6 +103,29 @@ class KuboRpcBackend:
     def __repr__(self) -> str:
         return f"<KuboRpcBackend {self.backend_name} {self.url}>"
 
+    _version: str | None = None
+    _version_asked = False
+
+    @property
+    def backend_version(self) -> str | None:
+        """The real daemon's version, a fact for the run's records: the spawned binary's, or
+        the daemon's ``version`` answer (asked once, within 5 s). None for a simulated
+        daemon behind this client, or when the daemon does not say."""
+        if self.is_simulated:
+            return None
+        if not self._version_asked:
+            self._version_asked = True
+            self._version = getattr(self.daemon, "version", None) or None
+            if self._version is None:
+                timeout, self.timeout = self.timeout, min(self.timeout, 5.0)
+                try:
+                    self._version = str((self._one("version") or {}).get("Version") or "") or None
+                except Exception:  # a fact for reports, never a failure
+                    pass
+                finally:
+                    self.timeout = timeout
+        return self._version
+
     # -- transport -------------------------------------------------------------------
 
     def _open(self, command: str, args: tuple[str, ...] | list[str] = (),
