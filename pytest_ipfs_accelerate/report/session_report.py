@@ -96,23 +96,8 @@ class SessionReport:
             return
         for line in lines:
             tr.write_line(line)
-        used = backends_line(capture.backends)
-        if used:
-            tr.write_line(used)
         if self.report_path is not None:
             tr.write_line(f"report written to {self.report_path}")
-
-
-def backends_line(backends: dict[str, dict[str, str | None]]) -> str | None:
-    """``backends used: ipfs kubo 0.43.1, simulated; containers docker 20.10.24`` (from
-    the run's operations), or None when no fixture used one."""
-    parts = []
-    for column, label in (("ipfs_backend", "ipfs"), ("container_backend", "containers")):
-        seen = backends.get(column)
-        if seen:
-            parts.append(label + " " + ", ".join(
-                f"{name} {version}" if version else name for name, version in sorted(seen.items())))
-    return "backends used: " + "; ".join(parts) if parts else None
 
 
 def session_report(config: pytest.Config, capture: CaptureSession,

@@ -181,7 +181,7 @@ def test_address_option_connects_to_a_running_real_daemon(pytester, kubo_bin, ku
         ("kubo", KUBO_VERSION)]
     assert query(db, "SELECT DISTINCT backend, backend_version FROM operations "
                      "WHERE kind = 'ipfs'") == [("kubo", KUBO_VERSION)]
-    assert f"backends used: ipfs kubo {KUBO_VERSION}" in result.stdout.str()
+    assert f"backends: IPFS kubo {KUBO_VERSION}" in result.stdout.str()  # the summary
 
 
 def test_all_runs_each_node_test_against_every_backend(pytester, kubo_bin, kubo_run_root,
