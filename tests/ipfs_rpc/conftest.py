@@ -20,24 +20,34 @@ def _host_port(addr: str) -> tuple[str, int]:
     return host, int(port)
 
 
-@pytest.fixture(scope="session")
-def kubo_api(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    """(host, port) of a real Kubo daemon, ``--offline``, on an empty repo.
-
-    Missing Kubo: skips, or fails in strict mode (CI), where .ci/setup-kubo.sh builds it.
-    """
+def _kubo(request: pytest.FixtureRequest, *, offline: bool) -> Iterator[tuple[str, int]]:
     from pytest_ipfs_accelerate.strict import missing_backend
 
     binary = shutil.which(os.environ.get("IPFS_ACCEL_IPFS_BIN") or "ipfs")
     if binary is None:
         missing_backend(request.config, "Kubo (ipfs on PATH)",
                         "bash .ci/setup-kubo.sh builds the pinned release")
-    daemon = KuboDaemon(binary, offline=True).start()
+    daemon = KuboDaemon(binary, offline=offline).start()
     try:
         assert daemon.api_addr is not None
         yield _host_port(daemon.api_addr)
     finally:
         daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def kubo_api(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """(host, port) of a real Kubo daemon, ``--offline``, on an empty repo.
+
+    Missing Kubo: skips, or fails in strict mode (CI), where .ci/setup-kubo.sh builds it.
+    """
+    yield from _kubo(request, offline=True)
+
+
+@pytest.fixture
+def kubo_online_api(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """The same, online (loopback only, test profile: no peers): ``routing get`` needs it."""
+    yield from _kubo(request, offline=False)
 
 
 @pytest.fixture(scope="session")

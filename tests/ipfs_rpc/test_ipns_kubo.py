@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 from tests.ipfs_rpc.corpus import HELLO, multipart
 from tests.ipfs_rpc.exchange import Answer, exchange
@@ -63,3 +65,32 @@ def test_kubo_refuses_to_resolve_forged_records(kubo_api):
     stranger = other.keys.ipns_name("self")  # a valid record, under another key's name
     _put(kubo_api, stranger, record)
     assert _resolved(kubo_api, stranger) is None
+
+
+def test_we_verify_and_resolve_records_kubo_signed(kubo_online_api, ours_api):
+    """The other way round: a record real Kubo signed (its own key) is read, verified and
+    resolved by our node; the same record changed after signing is refused. (An offline
+    Kubo refuses ``routing get``, hence an online one.)"""
+    kubo_api = kubo_online_api
+    import base64
+
+    from pytest_ipfs_accelerate.ipfs.engine.ipns import IpnsError, read_record
+
+    added = _post(kubo_api, "add?pin=false", b"kubo signs this\n")
+    assert added.status == 200, added.body
+    path = "/ipfs/" + json.loads(added.body)["Hash"]
+    published = _post(kubo_api, f"name/publish?arg={path}&allow-offline=true")
+    assert published.status == 200, published.body
+    name = json.loads(published.body)["Name"]
+    got = _post(kubo_api, f"routing/get?arg=/ipns/{name}")
+    assert got.status == 200, got.body
+    record = base64.b64decode(json.loads(got.body)["Extra"])
+
+    assert read_record(record, name).value == path
+    _put(ours_api, name, record)
+    assert _resolved(ours_api, name) == path
+
+    forged = bytearray(record)
+    forged[record.rindex(path.encode()) + 10] ^= 1
+    with pytest.raises(IpnsError, match="does not verify"):
+        read_record(bytes(forged), name)
