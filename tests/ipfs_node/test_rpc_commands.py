@@ -79,3 +79,36 @@ def test_extra_arguments_are_ignored_as_over_kubo_s_http(server):
     assert post(server, "files/mkdir?arg=/made&arg=/ignored").status == 200
     names = [e["Name"] for e in json.loads(post(server, "files/ls?arg=/").body)["Entries"]]
     assert "made" in names and "ignored" not in names
+
+
+def _config(server: KuboRpcServer, query: str) -> tuple[int, dict]:
+    answer = post(server, f"config?{query}")
+    return answer.status, json.loads(answer.body)
+
+
+def test_config_reads_and_sets_keys_with_kubos_types_and_refusals():
+    with KuboRpcServer(SimulatedNode()) as srv:
+        shown = json.loads(post(srv, "config/show").body)
+        assert shown["Identity"] == {"PeerID": srv.node.peer_id}  # no private key
+        assert shown["Addresses"]["API"] == srv.node.api_addr
+        assert _config(srv, "arg=Datastore.GCPeriod") == (
+            200, {"Key": "Datastore.GCPeriod", "Value": "1h"})
+        assert _config(srv, "arg=Ipns.ResolveCacheSize&arg=64&json=true")[0] == 200
+        assert json.loads(post(srv, "config/show").body)["Ipns"]["ResolveCacheSize"] == 64
+        assert _config(srv, "arg=Discovery.MDNS.Enabled&arg=yes&bool=true")[1]["Value"] is False
+        status, error = _config(srv, "arg=Ipns.ResolveCacheSize&arg=big")
+        assert status == 500 and "cannot unmarshal string" in error["Message"]
+        status, error = _config(srv, "arg=Ipns.ResolveCacheSize&arg=1.5&json=true")
+        assert status == 500 and "number 1.5" in error["Message"]
+        assert _config(srv, "arg=Nope.Key")[1]["Message"] == \
+            'failed to get config value: "Nope not found"'
+        assert _config(srv, "arg=Datastore.Nope&arg=x")[1]["Message"] == \
+            "failed to set config value: Datastore.Nope not found (maybe use --json?)"
+        assert _config(srv, "arg=DNS.Resolvers.eth&arg=https://x")[0] == 200  # a map: any key
+        for key in ("Identity", "identity.PRIVKEY", "Pinning.RemoteServices"):
+            status, error = _config(srv, f"arg={key}")
+            assert status == 500 and "cannot show or change" in error["Message"], key
+        status, error = _config(srv, "arg=Datastore.StorageMax&arg=%7Bbad&json=true")
+        assert status == 500 and error["Message"].startswith("failed to unmarshal json.")
+        assert _config(srv, "arg=Identity.PeerID&arg=x")[0] == 500
+        assert json.loads(post(srv, "repo/version").body) == {"Version": "18"}

@@ -14,8 +14,9 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "leaf of the truncated DAG; ours writes the new content as a fresh trickle DAG. Same "
         "bytes, another CID.",
     "config/show: redacted":
-        "Ours shows the sections the simulated node has (API, Addresses, Bootstrap, "
-        "Datastore, Identity without PrivKey, Ipns, Routing), not Kubo's whole config.",
+        "The document is Kubo's (its test profile), but `Datastore.Spec` describes the "
+        "simulated node's store (`type` simulated, its path), not Kubo's flatfs and leveldb "
+        "mounts.",
     "cid/codecs: no arguments":
         "Ours lists the codecs the engine knows, not the whole multicodec table.",
     "cid/codecs: supported":

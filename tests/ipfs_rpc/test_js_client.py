@@ -37,7 +37,8 @@ EXPECTED_ERRORS = frozenset({
     "add bad chunker", "cat a directory", "pin.ls unpinned", "pin.rm not pinned",
     "block.get removed", "dag.get bad path", "files.write missing parent",
     "files.stat missing", "files.rm non-recursive dir", "files.stat removed", "key.gen again",
-    "key.rm missing", "stats.bw", "stats.bitswap"})
+    "key.rm missing", "stats.bw", "stats.bitswap", "routing.get offline",
+    "routing.findProvs offline", "dht.query removed"})
 
 
 def _upload_dir(root: Path) -> Path:

@@ -187,6 +187,23 @@ await step('key.rm', () => ipfs.key.rm('jsclient-renamed'))
 await step('key.rm missing', () => ipfs.key.rm('jsclient-renamed'))
 
 await step('refs', () => collect(ipfs.refs(state.dir, { recursive: true })))
+await step('refs unique edges', () =>
+  collect(ipfs.refs(state.dir, { recursive: true, unique: true, edges: true })))
+await step('pin.update', async () => {
+  await ipfs.pin.add(state.file)
+  return ipfs.pin.update(state.file, state.dir, { unpin: true })
+})
+await step('pin.ls after update', () => collect(ipfs.pin.ls({ paths: [state.dir] })))
+await step('pin.rm updated', () => ipfs.pin.rm(state.dir))
+await step('config.getAll keys', async () => {
+  const config = await ipfs.config.getAll()
+  return { keys: Object.keys(config).sort(), privKey: 'PrivKey' in (config.Identity ?? {}) }
+})
+await step('config.get', () => ipfs.config.get('Datastore.GCPeriod'))
+await step('repo.version', () => ipfs.repo.version())
+await step('routing.get offline', () => collect(ipfs.routing.get('/ipns/' + state.key)))
+await step('routing.findProvs offline', () => collect(ipfs.routing.findProvs(state.file)))
+await step('dht.query removed', () => collect(ipfs.dht.query(state.key)))
 await step('stats.repo', () => ipfs.stats.repo())
 await step('stats.bw', () => collect(ipfs.stats.bw()))
 await step('stats.bitswap', () => ipfs.stats.bitswap())

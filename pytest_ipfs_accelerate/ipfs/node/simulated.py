@@ -73,7 +73,25 @@ class SimulatedNode:
         self.peers: list[SimulatedNode] = []
         self.api_addr: str | None = None
         self.fetched_from_peers = 0
+        self._config: dict[str, Any] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The node's configuration document, shaped as Kubo's (``kubo_release``'s defaults)
+        with this node's identity, API address and storage; ``config`` changes it in
+        memory (a repo does not keep it)."""
+        if self._config is None:
+            from pytest_ipfs_accelerate.ipfs.engine.kubo_release import default_config
+
+            config = default_config()
+            config["Identity"] = {"PeerID": self.peer_id}
+            if self.api_addr:
+                config["Addresses"]["API"] = self.api_addr
+            config["Datastore"]["Spec"] = {"type": "simulated",
+                                           "path": str(self.repo) if self.repo else ""}
+            self._config = config
+        return self._config
 
     def __repr__(self) -> str:
         where = str(self.repo) if self.repo else "memory"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pytest_ipfs_accelerate.ipfs.rpc import (  # noqa: F401  (importing registers them)
+    config_commands,
     files_commands,
     handlers,
     info_commands,

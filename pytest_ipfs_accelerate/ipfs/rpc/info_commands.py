@@ -1,10 +1,9 @@
-"""``refs``, ``cid/*``, ``config/show``, ``stats/*``, and the network commands (``routing``,
+"""``refs``, ``cid/*``, ``stats/*``, and the network commands (``routing``,
 ``dht``) with Kubo's offline answers; ``object/*`` as Kubo 0.43 answers it: removed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, multibase, multihash
 from pytest_ipfs_accelerate.ipfs.engine.cid import (
@@ -162,23 +161,7 @@ def cid_bases(req: RpcRequest) -> RpcResponse:
     return _table({ord(prefix): name for prefix, name in multibase.BASES.items()})
 
 
-# -- config, stats, network -------------------------------------------------------------------
-
-@command("config/show")
-def config_show(req: RpcRequest) -> RpcResponse:
-    """The node's configuration, without its private key (Kubo redacts Identity.PrivKey)."""
-    node = req.node
-    config: dict[str, Any] = {
-        "API": {"HTTPHeaders": {}},
-        "Addresses": {"API": node.api_addr or "", "Announce": [], "AppendAnnounce": [],
-                      "Gateway": "", "NoAnnounce": [], "Swarm": []},
-        "Bootstrap": [],
-        "Datastore": {"StorageMax": "10GB", "Spec": {"type": "simulated"}},
-        "Identity": {"PeerID": node.peer_id},
-        "Ipns": {}, "Routing": {"Type": "none"},
-    }
-    return RpcResponse(json=config)
-
+# -- stats, network -------------------------------------------------------------------
 
 def _online(req: RpcRequest, message: str, client: bool = False) -> None:
     if not req.node.online:

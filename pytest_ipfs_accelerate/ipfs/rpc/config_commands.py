@@ -1,0 +1,125 @@
+"""``config`` (get and set one key), ``config/show`` and ``repo/version``, as Kubo answers.
+
+The document is the node's (:attr:`SimulatedNode.config`: Kubo's defaults for the test
+profile, with the node's identity). Keys are dotted paths, case-sensitive. Kubo's config
+is a typed Go struct; we keep its JSON types: a value set must have the JSON type of the
+one it replaces (a number an integer where the old one is), new keys go only into the
+sections that are Go maps, and a section whose value is ``null`` takes anything.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.engine.kubo_release import REPO_VERSION
+from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, Opt, command
+from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
+
+#: Sections that are Go maps in Kubo's config: any key may be added under them.
+MAP_SECTIONS = frozenset({
+    "API.HTTPHeaders", "Gateway.HTTPHeaders", "Gateway.PublicGateways", "DNS.Resolvers",
+    "Plugins.Plugins", "Routing.Routers", "Routing.Methods", "Peering.Peers"})
+_RETRY = " (maybe use --json?)"
+
+
+def _guard(key: str) -> None:
+    """Kubo's refusals, before anything is read or written."""
+    lower = key.lower()
+    if lower in ("identity", "identity.privkey"):
+        raise IpfsNodeError("cannot show or change private key through API")
+    if lower == "pinning" or lower.startswith("pinning.remoteservices"):
+        raise IpfsNodeError("cannot show or change pinning services credentials")
+
+
+def _walk(doc: dict[str, Any], parts: list[str], verb: str, tail: str = "") -> Any:
+    """The value at ``parts``, or Kubo's "<path> not found" / "key is not a map"."""
+    cur: Any = doc
+    for i, part in enumerate(parts):
+        if not isinstance(cur, dict):
+            where = ".".join(parts[:i])
+            raise IpfsNodeError(f"failed to {verb} config value: "
+                                + (f'"{where} key is not a map"' if not tail else
+                                   f"{where} key is not a map{tail}"))
+        if part not in cur:
+            where = ".".join(parts[:i + 1])
+            raise IpfsNodeError(f"failed to {verb} config value: "
+                                + (f'"{where} not found"' if not tail else
+                                   f"{where} not found{tail}"))
+        cur = cur[part]
+    return cur
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def _check_type(key: str, old: Any, new: Any) -> None:
+    """Refuse ``new`` where Go would fail to decode it into ``old``'s field."""
+    if old is None:
+        return
+    kind, want = _json_kind(new), _json_kind(old)
+    shown = f"number {new}" if kind == "number" and isinstance(old, int) else kind
+    if kind != want or (want == "number" and isinstance(old, int) and not isinstance(old, bool)
+                        and isinstance(new, float) and not new.is_integer()):
+        go_type = {"string": "string", "bool": "bool", "array": "[]string",
+                   "object": "map"}.get(want, "int" if isinstance(old, int) else "float64")
+        raise IpfsNodeError(f"failed to set config value: failure to decode config: json: "
+                            f"cannot unmarshal {shown} into Go struct field {key} of type "
+                            f"{go_type}{_RETRY}")
+
+
+def _set(doc: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    parent = _walk(doc, parts[:-1], "set", _RETRY)
+    if not isinstance(parent, dict):
+        raise IpfsNodeError(f"failed to set config value: {'.'.join(parts[:-1])} key is not "
+                            f"a map{_RETRY}")
+    name = parts[-1]
+    if name in parent:
+        _check_type(key, parent[name], value)
+    elif ".".join(parts[:-1]) not in MAP_SECTIONS:
+        raise IpfsNodeError(f"failed to set config value: {key} not found{_RETRY}")
+    parent[name] = value
+
+
+@command("config", [Arg("key"), Arg("value", required=False)], [Opt("bool"), Opt("json")])
+def config(req: RpcRequest) -> RpcResponse:
+    """Get a key's value, or set it (a string; ``--json``: JSON; ``--bool``: a bool)."""
+    key = req.arg(0, "key")
+    _guard(key)
+    doc = req.node.config
+    if len(req.args) < 2:
+        return RpcResponse(json={"Key": key, "Value": _walk(doc, key.split("."), "get")})
+    text = req.args[1]
+    value: Any = text
+    if req.flag("json"):
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise IpfsNodeError(f"failed to unmarshal json. {exc}") from None
+    elif req.flag("bool"):
+        value = text == "true"
+    if key == "Identity.PeerID":
+        raise IpfsNodeError("cannot set Identity.PeerID to a value that does not match the "
+                            "node's private key; use 'ipfs key rotate' to change the node "
+                            "identity")
+    _set(doc, key, value)
+    return RpcResponse(json={"Key": key, "Value": value})
+
+
+@command("config/show")
+def config_show(req: RpcRequest) -> RpcResponse:
+    """The node's configuration, without its private key (Kubo redacts Identity.PrivKey)."""
+    return RpcResponse(json=req.node.config)
+
+
+@command("repo/version", options=[Opt("quiet", aliases=("q",))])
+def repo_version(req: RpcRequest) -> RpcResponse:
+    """The fs-repo version of the Kubo release we reproduce."""
+    return RpcResponse(json={"Version": REPO_VERSION})
