@@ -74,6 +74,8 @@ def _case(endpoint: str, query: str = "", what: str = "", **kw: object) -> Case:
 
 C = _case
 FILE = multipart(("hello.txt", b"hello world\n"))
+#: A file of several 1000-byte chunks and more than one trickle layer's worth.
+IMPORTED = multipart(("imported.txt", bytes(range(256)) * 100))
 #: A folder whose parts carry their own mode and mtime, as the JS client and Kubo's CLI send.
 META_TREE = multipart(("m", None, "dir?mode=0700&mtime=1600000000"),
                       ("m/a.txt", b"a\n", "file?mode=0640&mtime=1700000000&mtime-nsecs=5"),
@@ -349,6 +351,20 @@ CORPUS: tuple[Case, ...] = (
     C("config", "arg=Datastore.StorageMax&arg=%7Bbad&json=true", "bad JSON"),
     C("config", "arg=Datastore.GCPeriod&arg=1h", "set back"),
     C("config", "arg=Datastore.StorageGCWatermark&arg=90&json=true", "set back a number"),
+    # Import.* set add's defaults; a flag given still wins. Each is set back to null after.
+    C("config", "arg=Import.CidVersion&arg=1&json=true", "Import.CidVersion"),
+    C("add", "pin=false", "with Import.CidVersion 1", body=IMPORTED),
+    C("add", "pin=false&cid-version=0", "a flag over Import.CidVersion", body=IMPORTED),
+    C("config", "arg=Import.UnixFSChunker&arg=size-1000", "Import.UnixFSChunker"),
+    C("config", "arg=Import.UnixFSRawLeaves&arg=false&json=true", "Import.UnixFSRawLeaves"),
+    C("add", "pin=false", "with Import chunker and raw leaves", body=IMPORTED),
+    C("config", "arg=Import.UnixFSDAGLayout&arg=trickle", "Import.UnixFSDAGLayout"),
+    C("config", "arg=Import.HashFunction&arg=sha2-512", "Import.HashFunction"),
+    C("add", "pin=false", "with Import layout and hash", body=IMPORTED),
+    *(C("config", f"arg=Import.{key}&arg=null&json=true", f"Import.{key} back to null")
+      for key in ("CidVersion", "UnixFSChunker", "UnixFSRawLeaves", "UnixFSDAGLayout",
+                  "HashFunction")),
+    C("add", "pin=false", "with Import back to defaults", body=IMPORTED),
     C("repo/version"),
     C("repo/version", "quiet=true", "quiet"),
     C("cid/format", f"arg={HELLO}&v=1&b=base32"),

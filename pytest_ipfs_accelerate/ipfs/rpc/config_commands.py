@@ -3,8 +3,9 @@
 The document is the node's (:attr:`SimulatedNode.config`: Kubo's defaults for the test
 profile, with the node's identity). Keys are dotted paths, case-sensitive. Kubo's config
 is a typed Go struct; we keep its JSON types: a value set must have the JSON type of the
-one it replaces (a number an integer where the old one is), new keys go only into the
-sections that are Go maps, and a section whose value is ``null`` takes anything.
+one it replaces (a number an integer where the old one is; null goes anywhere), a key
+whose value is null takes anything, and new keys go only into the sections that are Go
+maps. ``Import.*`` set ``add``'s defaults (``handlers.IMPORT_DEFAULTS``).
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def _json_kind(value: Any) -> str:
 
 
 def _check_type(key: str, old: Any, new: Any) -> None:
-    """Refuse ``new`` where Go would fail to decode it into ``old``'s field."""
-    if old is None:
+    """Refuse ``new`` where Go would fail to decode it into ``old``'s field (a JSON null
+    decodes into any field)."""
+    if old is None or new is None:
         return
     kind, want = _json_kind(new), _json_kind(old)
     shown = f"number {new}" if kind == "number" and isinstance(old, int) else kind

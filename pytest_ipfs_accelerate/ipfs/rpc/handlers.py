@@ -66,9 +66,31 @@ def _file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
 
 # -- add ----------------------------------------------------------------------------------
 
+#: Kubo's ``Import`` config keys, and the ``add`` flag whose default each one sets.
+IMPORT_DEFAULTS = {
+    "CidVersion": "cid-version", "UnixFSRawLeaves": "raw-leaves", "UnixFSChunker": "chunker",
+    "HashFunction": "hash", "UnixFSFileMaxLinks": "max-file-links",
+    "UnixFSDirectoryMaxLinks": "max-directory-links",
+    "UnixFSHAMTDirectoryMaxFanout": "max-hamt-fanout", "UnixFSDAGLayout": "trickle"}
+
+
+def _import_defaults(req: RpcRequest, values: dict[str, Any]) -> None:
+    """What the node's ``Import`` config sets (``ipfs config Import.CidVersion 1``): the
+    default of each flag the request does not give, as Kubo applies it."""
+    config = getattr(req.node, "config", None)
+    imports = config.get("Import") if isinstance(config, dict) else None
+    for key, name in IMPORT_DEFAULTS.items():
+        value = imports.get(key) if isinstance(imports, dict) else None
+        flag = add_flags.FLAGS_BY_NAME[name]
+        if value is None or any(n and n in req.options for n in (flag.name, flag.short)):
+            continue
+        values[flag.dest] = value == "trickle" if name == "trickle" else value
+
+
 @command("add", [Arg("path", variadic=True, file=True)], ADD_OPTIONS)
 def add(req: RpcRequest) -> RpcResponse:
     values = add_flags.from_query(req.options)
+    _import_defaults(req, values)
     options = {name: value for name, value in values.items() if name in add_flags.NODE_OPTIONS}
     add_flags.check_refused(values)
     tops: dict[str, Stat] = {}
