@@ -28,7 +28,7 @@ CLIENT_TESTS = {
         "dag/resolve", "files/mkdir", "files/write", "files/read", "files/cp", "files/mv",
         "files/ls", "files/stat", "files/rm", "key/gen", "key/list", "key/rename", "key/rm",
         "name/publish", "name/resolve", "resolve", "refs", "repo/stat", "repo/gc",
-        "config/show", "bitswap/stat", "dht/findpeer", "dht/query", "object/stat"),
+        "config", "config/show", "bitswap/stat", "dht/findpeer", "dht/query", "object/stat"),
     "curl": ("add",),
 }
 
