@@ -9,6 +9,7 @@ clients show as they are, by their text.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from pytest_ipfs_accelerate.ipfs.engine.car import car_chunks
@@ -74,6 +75,19 @@ def _case(endpoint: str, query: str = "", what: str = "", **kw: object) -> Case:
 
 C = _case
 FILE = multipart(("hello.txt", b"hello world\n"))
+
+
+def _config_doc(gc_period: str = "1h", priv_key: str = "") -> bytes:
+    """Kubo 0.43.1's test-profile config (our copy of it), as ``config replace`` takes it."""
+    from pytest_ipfs_accelerate.ipfs.engine.kubo_release import default_config
+
+    doc = default_config()
+    doc["Datastore"]["GCPeriod"] = gc_period
+    doc["Identity"] = {"PeerID": "12D3KooWAwbrrVHnFCaRTFPEBii56HFAovKGJYRVjzp9LkNGqXF2",
+                       **({"PrivKey": priv_key} if priv_key else {})}
+    return json.dumps(doc).encode()
+
+
 #: A file of several 1000-byte chunks and more than one trickle layer's worth.
 IMPORTED = multipart(("imported.txt", bytes(range(256)) * 100))
 #: A folder whose parts carry their own mode and mtime, as the JS client and Kubo's CLI send.
@@ -376,6 +390,18 @@ CORPUS: tuple[Case, ...] = (
     C("cid/codecs", "supported=true", "supported", unordered=True),
     C("cid/hashes", "supported=true", "supported", unordered=True),
     C("cid/bases", unordered=True),
+    # -- config replace: Kubo's test-profile document, then back ----------------------------------
+    C("config/replace", what="a whole document", body=multipart(("config", _config_doc(
+        gc_period="3h")))),
+    C("config", "arg=Datastore.GCPeriod", "after replace"),
+    C("config/replace", what="with a private key", body=multipart(("config", _config_doc(
+        priv_key="CAESQ")))),
+    C("config/replace", what="not JSON", body=multipart(("config", b"{bad"))),
+    C("config/replace", what="a wrong type", body=multipart(("config", b'{"Datastore": 5}'))),
+    C("config/replace", what="no file"),
+    C("config/replace", what="unknown keys only", body=multipart(("config", b'{"Nope": 1}'))),
+    C("config/show", what="after an empty replace", volatile=frozenset({"PeerID"})),
+    C("config/replace", what="back to the defaults", body=multipart(("config", _config_doc()))),
     # -- garbage collection, last -----------------------------------------------------------------
     C("repo/gc", unordered=True),
     C("cat", f"arg={HELLO}", "after gc, still pinned"),

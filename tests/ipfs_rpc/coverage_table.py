@@ -20,8 +20,8 @@ CLIENT_TESTS = {
         "files/mkdir", "files/write", "files/read", "files/cp", "files/mv", "files/ls",
         "files/stat", "files/flush", "files/rm", "key/gen", "key/list", "key/rename", "key/rm",
         "name/publish", "name/resolve", "resolve", "refs", "repo/stat", "stats/bw",
-        "bitswap/stat", "dag/get", "pin/update", "config", "config/show", "repo/version",
-        "routing/get", "routing/findprovs", "dht/query"),
+        "bitswap/stat", "dag/get", "pin/update", "config", "config/show", "config/replace",
+        "repo/version", "routing/get", "routing/findprovs", "dht/query"),
     "ipfshttpclient": (
         "version", "id", "add", "cat", "ls", "get", "pin/add", "pin/rm", "pin/ls", "pin/update",
         "pin/verify", "block/put", "block/get", "block/stat", "dag/put", "dag/get",

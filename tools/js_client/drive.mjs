@@ -200,6 +200,14 @@ await step('config.getAll keys', async () => {
   return { keys: Object.keys(config).sort(), privKey: 'PrivKey' in (config.Identity ?? {}) }
 })
 await step('config.get', () => ipfs.config.get('Datastore.GCPeriod'))
+for (const period of ['2h', '1h']) {
+  await step(`config.replace ${period}`, async () => {
+    const config = await ipfs.config.getAll()
+    config.Datastore.GCPeriod = period
+    await ipfs.config.replace(config)
+    return ipfs.config.get('Datastore.GCPeriod')
+  })
+}
 await step('repo.version', () => ipfs.repo.version())
 await step('routing.get offline', () => collect(ipfs.routing.get('/ipns/' + state.key)))
 await step('routing.findProvs offline', () => collect(ipfs.routing.findProvs(state.file)))

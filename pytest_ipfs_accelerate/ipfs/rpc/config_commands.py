@@ -1,4 +1,5 @@
-"""``config`` (get and set one key), ``config/show`` and ``repo/version``, as Kubo answers.
+"""``config`` (get and set one key), ``config/show``, ``config/replace`` and
+``repo/version``, as Kubo answers.
 
 The document is the node's (:attr:`SimulatedNode.config`: Kubo's defaults for the test
 profile, with the node's identity). Keys are dotted paths, case-sensitive. Kubo's config
@@ -16,12 +17,20 @@ from typing import Any
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import REPO_VERSION
 from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, Opt, command
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import _file_parts
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 #: Sections that are Go maps in Kubo's config: any key may be added under them.
 MAP_SECTIONS = frozenset({
     "API.HTTPHeaders", "Gateway.HTTPHeaders", "Gateway.PublicGateways", "DNS.Resolvers",
-    "Plugins.Plugins", "Routing.Routers", "Routing.Methods", "Peering.Peers"})
+    "Plugins.Plugins", "Routing.Routers", "Routing.Methods", "Peering.Peers", "Datastore.Spec",
+    "Pinning.RemoteServices"})
+#: Fields whose Go type does not zero to its JSON kind's zero value (``Strings``, a
+#: ``Flag`` that prints its default), and map fields Go omits when empty: what ``config
+#: replace`` leaves in them when the document does not set them.
+ZERO_VALUES = {"Addresses.API": None, "Addresses.Gateway": None,
+               "Routing.LoopbackAddressesOnLanDHT": True}
+OMITTED_WHEN_EMPTY = frozenset({"Pinning.RemoteServices"})
 _RETRY = " (maybe use --json?)"
 
 
@@ -119,6 +128,69 @@ def config(req: RpcRequest) -> RpcResponse:
 def config_show(req: RpcRequest) -> RpcResponse:
     """The node's configuration, without its private key (Kubo redacts Identity.PrivKey)."""
     return RpcResponse(json=req.node.config)
+
+
+class _Undecodable(Exception):
+    """A replacement document that Go would not decode into Kubo's config struct."""
+
+
+def _decoded(shape: Any, given: Any, path: str, present: bool) -> Any:
+    """``given`` as Go decodes it into the field whose default value is ``shape``: struct
+    fields that are missing get their zero value, unknown ones are dropped; a JSON type
+    that does not fit raises :class:`_Undecodable`."""
+    if isinstance(shape, dict) and path not in MAP_SECTIONS:  # a Go struct
+        if present and given is not None and not isinstance(given, dict):
+            raise _Undecodable(path)
+        given = given if isinstance(given, dict) else {}
+        out = {}
+        for key, value in shape.items():
+            where = f"{path}.{key}".lstrip(".")
+            if where in OMITTED_WHEN_EMPTY and not given.get(key):
+                continue
+            out[key] = _decoded(value, given.get(key), where, key in given)
+        return out
+    if not present or given is None:
+        return _zero(shape, path)
+    if shape is not None and _json_kind(given) != _json_kind(shape):
+        raise _Undecodable(path)
+    return given
+
+
+def _zero(shape: Any, path: str) -> Any:
+    """Go's zero value of the field whose default is ``shape`` (slices and maps: null)."""
+    if path in ZERO_VALUES:
+        return ZERO_VALUES[path]
+    if isinstance(shape, bool):
+        return False
+    if isinstance(shape, int | float):
+        return 0
+    if isinstance(shape, str):
+        return ""
+    return None
+
+
+@command("config/replace", [Arg("file", file=True)])
+def config_replace(req: RpcRequest) -> RpcResponse:
+    """Replace the whole document, decoded as Kubo decodes it (the node keeps its
+    identity's private key: a document that sets one is refused)."""
+    from pytest_ipfs_accelerate.ipfs.engine.kubo_release import default_config
+
+    text = next(_file_parts(req, 1 << 20))
+    try:
+        given = json.loads(text)
+    except (ValueError, RecursionError):
+        raise IpfsNodeError("failed to decode file as config") from None
+    if isinstance(given, dict) and isinstance(given.get("Identity"), dict) \
+            and given["Identity"].get("PrivKey"):
+        raise IpfsNodeError("setting private key with API is not supported")
+    try:
+        decoded = _decoded(default_config(), given, "", True)
+    except _Undecodable:
+        raise IpfsNodeError("failed to decode file as config") from None
+    config = req.node.config
+    config.clear()
+    config.update(decoded)
+    return RpcResponse(ndjson=[])  # Kubo: 200, chunked output, no value
 
 
 @command("repo/version", options=[Opt("quiet", aliases=("q",))])
