@@ -1,12 +1,7 @@
 # Sourced by the setup scripts that install a pinned npm tool (idempotent):
 #   npm_pinned DIR MODULE  ->  node and npm from Debian if missing, then `npm ci` in DIR
 #                              when its package-lock.json changed, then MODULE imported once.
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 npm_pinned() {
     local dir="$1" module="$2"

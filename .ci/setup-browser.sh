@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Headless Chromium from Debian's packages, for the HTML report and dashboard tests.
 set -euo pipefail
+. "$(dirname "$0")/apt.sh"
 if command -v chromium >/dev/null 2>&1; then
     echo "setup-browser: $(chromium --version 2>/dev/null || echo chromium present)"
     exit 0
 fi
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "setup-browser: installing chromium from Debian's packages (apt-get, about 100 MB)"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+apt_install chromium
 echo "setup-browser: $(chromium --version 2>/dev/null)"
