@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,15 +15,20 @@ from pytest_ipfs_accelerate.capture.session import CaptureSession, CaptureSettin
 from tests.conftest import query
 
 
-def test_the_run_names_the_backends_its_operations_used(pytester: pytest.Pytester,
-                                                        run_pytest: Any) -> None:
+def _run_a_container(pytester: pytest.Pytester, run_pytest: Any, backend: str) -> tuple[Any, Path]:
+    """One test that runs a container on ``backend``, with the DB on: (result, DB path)."""
     pytester.makepyfile(test_c=textwrap.dedent("""
         def test_c(container):
             container("pytest-ipfs-accel/busybox:test", command=["sleep", "1"])
     """))
-    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-containers", "simulated")
+    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-containers", backend)
     assert result.ret == 0, result.stdout.str()
-    db = pytester.path / "r.duckdb"
+    return result, pytester.path / "r.duckdb"
+
+
+def test_the_run_names_the_backends_its_operations_used(pytester: pytest.Pytester,
+                                                        run_pytest: Any) -> None:
+    result, db = _run_a_container(pytester, run_pytest, "simulated")
     assert query(db, "SELECT container_backend, container_backend_version, ipfs_backend "
                      "FROM runs") == [("simulated", None, None)]
     assert {r for r in query(db, "SELECT backend, backend_version FROM operations")} == {
@@ -58,13 +64,7 @@ def test_docker_operations_carry_the_engine_version(pytester: pytest.Pytester,
         engine = DockerBackend().engine_version
     except Exception as exc:
         missing_backend(request.config, "Docker Engine", str(exc))
-    pytester.makepyfile(test_c=textwrap.dedent("""
-        def test_c(container):
-            container("pytest-ipfs-accel/busybox:test", command=["sleep", "1"])
-    """))
-    result = run_pytest("--ipfs-accel-db", "r.duckdb", "--ipfs-accel-containers", "docker")
-    assert result.ret == 0, result.stdout.str()
-    db = pytester.path / "r.duckdb"
+    result, db = _run_a_container(pytester, run_pytest, "docker")
     assert query(db, "SELECT container_backend, container_backend_version FROM runs") == [
         ("docker", engine)]
     assert query(db, "SELECT DISTINCT backend_version FROM operations") == [(engine,)]
