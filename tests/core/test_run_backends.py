@@ -64,7 +64,7 @@ def test_docker_operations_carry_the_engine_version(pytester: pytest.Pytester,
         engine = DockerBackend().engine_version
     except Exception as exc:
         missing_backend(request.config, "Docker Engine", str(exc))
-    result, db = _run_a_container(pytester, run_pytest, "docker")
+    _, db = _run_a_container(pytester, run_pytest, "docker")
     assert query(db, "SELECT container_backend, container_backend_version FROM runs") == [
         ("docker", engine)]
     assert query(db, "SELECT DISTINCT backend_version FROM operations") == [(engine,)]
