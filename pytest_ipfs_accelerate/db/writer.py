@@ -270,16 +270,7 @@ class BufferedWriter:
         ``DatabaseError``; a lock still held after ``lock_timeout_s`` only returns
         False, with the rows kept for the next flush.
         """
-        try:
-            return self._flush(wait=True, strict=True)
-        except DatabaseLockedError as exc:
-            self._failed(exc)
-            return False
-        except DatabaseError:
-            raise
-        except Exception as exc:  # a write that failed: keep the rows, like any flush
-            self._failed(exc)
-            return False
+        return self._checked(lambda: self._flush(wait=True, strict=True))
 
     def start_in_background(self, prepare: Callable[[], None] | None = None) -> None:
         """Open the DB on a thread of its own, while pytest collects: importing duckdb and
@@ -329,17 +320,24 @@ class BufferedWriter:
 
     def _open_checked(self) -> bool:
         """Attach the DB (creating or upgrading its schema, folding spools), then detach
-        (under ``per-flush``). ``DatabaseError`` on bad input; False (the rows are kept)
-        when the lock was not had in time or the file failed otherwise."""
-        try:
+        (under ``per-flush``); see :meth:`_checked`."""
+        def attach() -> bool:
             with self._io, self._db.connected():
                 return True
+        return self._checked(attach)
+
+    def _checked(self, action: Callable[[], bool]) -> bool:
+        """``action()``; ``DatabaseError`` (bad input) raises, and False (the rows are kept)
+        when the lock was not had in time or the file failed otherwise (e.g. FlushUndone: a
+        new schema did not fit on the device)."""
+        try:
+            return action()
         except DatabaseLockedError as exc:
             self._failed(exc)
             return False
         except DatabaseError:
             raise
-        except Exception as exc:  # e.g. FlushUndone: a new schema did not fit on the device
+        except Exception as exc:
             self._failed(exc)
             return False
 
