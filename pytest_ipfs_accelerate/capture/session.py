@@ -111,7 +111,8 @@ class CaptureSession:
 
     # -- lifecycle -----------------------------------------------------------------------
     def open(self) -> None:
-        """Start writing the run row (creating or upgrading the DB) in the background.
+        """Open the DB in the background (create, check or upgrade it); the run row, tags
+        and hardware rows are buffered and go with the first flush.
 
         :meth:`ensure_started` waits for it (before the first test runs) and turns bad
         input into ``pytest.UsageError``. With ``[db] connection = "per-flush"``

@@ -43,20 +43,16 @@ def _guard(key: str) -> None:
         raise IpfsNodeError("cannot show or change pinning services credentials")
 
 
-def _walk(doc: dict[str, Any], parts: list[str], verb: str, tail: str = "") -> Any:
-    """The value at ``parts``, or Kubo's "<path> not found" / "key is not a map"."""
+def _walk(doc: dict[str, Any], parts: list[str], verb: str) -> Any:
+    """The value at ``parts``, or Kubo's "<path> not found" / "key is not a map" (quoted
+    when getting; when setting, with Kubo's hint appended)."""
     cur: Any = doc
     for i, part in enumerate(parts):
-        if not isinstance(cur, dict):
-            where = ".".join(parts[:i])
+        detail = (f"{'.'.join(parts[:i])} key is not a map" if not isinstance(cur, dict) else
+                  f"{'.'.join(parts[:i + 1])} not found" if part not in cur else None)
+        if detail is not None:
             raise IpfsNodeError(f"failed to {verb} config value: "
-                                + (f'"{where} key is not a map"' if not tail else
-                                   f"{where} key is not a map{tail}"))
-        if part not in cur:
-            where = ".".join(parts[:i + 1])
-            raise IpfsNodeError(f"failed to {verb} config value: "
-                                + (f'"{where} not found"' if not tail else
-                                   f"{where} not found{tail}"))
+                                + (f'"{detail}"' if verb == "get" else detail + _RETRY))
         cur = cur[part]
     return cur
 
@@ -87,7 +83,7 @@ def _check_type(key: str, old: Any, new: Any) -> None:
 
 def _set(doc: dict[str, Any], key: str, value: Any) -> None:
     parts = key.split(".")
-    parent = _walk(doc, parts[:-1], "set", _RETRY)
+    parent = _walk(doc, parts[:-1], "set")
     if not isinstance(parent, dict):
         raise IpfsNodeError(f"failed to set config value: {'.'.join(parts[:-1])} key is not "
                             f"a map{_RETRY}")
