@@ -21,7 +21,11 @@ from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, ed25519, exporter, ip
 from pytest_ipfs_accelerate.ipfs.engine.car import CarError, car_chunks, read_car, walk_dag
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, RAW, cid_for_block
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
-from pytest_ipfs_accelerate.ipfs.engine.kubo_release import KUBO_VERSION, REPO_VERSION
+from pytest_ipfs_accelerate.ipfs.engine.kubo_release import (
+    KUBO_VERSION,
+    REPO_VERSION,
+    default_config,
+)
 from pytest_ipfs_accelerate.ipfs.node import add
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore, MemoryBlockstore, verify
@@ -82,8 +86,6 @@ class SimulatedNode:
         with this node's identity, API address and storage; ``config`` changes it in
         memory (a repo does not keep it)."""
         if self._config is None:
-            from pytest_ipfs_accelerate.ipfs.engine.kubo_release import default_config
-
             config = default_config()
             config["Identity"] = {"PeerID": self.peer_id}
             if self.api_addr:
