@@ -29,30 +29,27 @@ SHA2_256 = 0x12
 MAX_IDENTITY_DIGEST = 128
 
 
-class _DoubleSha256:
+class _Finished:
+    """A hashlib object whose digest is finished another way (go-multihash's)."""
+
+    def __init__(self, inner: Any, finish: Callable[[Any], bytes]) -> None:
+        self._inner, self._finish = inner, finish
+
+    def update(self, data: Any) -> None:
+        self._inner.update(data)
+
+    def digest(self) -> bytes:
+        return self._finish(self._inner)
+
+
+def _double_sha256() -> _Finished:
     """dbl-sha2-256: sha256 of the sha256 digest."""
-
-    def __init__(self) -> None:
-        self._inner = hashlib.sha256()
-
-    def update(self, data: Any) -> None:
-        self._inner.update(data)
-
-    def digest(self) -> bytes:
-        return hashlib.sha256(self._inner.digest()).digest()
+    return _Finished(hashlib.sha256(), lambda h: hashlib.sha256(h.digest()).digest())
 
 
-class _Shake256:
+def _shake256() -> _Finished:
     """shake-256 with go-multihash's 64-byte output."""
-
-    def __init__(self) -> None:
-        self._inner = hashlib.shake_256()
-
-    def update(self, data: Any) -> None:
-        self._inner.update(data)
-
-    def digest(self) -> bytes:
-        return self._inner.digest(64)
+    return _Finished(hashlib.shake_256(), lambda h: h.digest(64))
 
 
 def _keccak(bits: int) -> Callable[[], Any]:
@@ -88,11 +85,11 @@ HASHES: dict[str, tuple[int, int, Callable[[], Any] | None]] = {
     "sha3-384": (0x15, 48, hashlib.sha3_384),
     "sha3-256": (0x16, 32, hashlib.sha3_256),
     "sha3-224": (0x17, 28, hashlib.sha3_224),
-    "shake-256": (0x19, 64, _Shake256),
+    "shake-256": (0x19, 64, _shake256),
     "keccak-256": (0x1B, 32, _keccak(256)),
     "keccak-512": (0x1D, 64, _keccak(512)),
     "blake3": (0x1E, 32, _blake3),
-    "dbl-sha2-256": (0x56, 32, _DoubleSha256),
+    "dbl-sha2-256": (0x56, 32, _double_sha256),
     **{f"blake2b-{8 * n}": (0xB200 + n, n, _blake2b(n)) for n in range(20, 65)},
     "blake2s-256": (0xB260, 32, lambda: hashlib.blake2s(digest_size=32)),
 }
