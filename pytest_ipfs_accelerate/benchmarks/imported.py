@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pytest_ipfs_accelerate.benchmarks.records import STAT_COLUMNS, STATUS_OK, benchmark_rows
+from pytest_ipfs_accelerate.benchmarks.records import (
+    STAT_COLUMNS,
+    STATUS_OK,
+    benchmark_rows,
+    finite_number,
+)
 from pytest_ipfs_accelerate.capture.imported import (
     ImportedRun,
     ImportFileError,
@@ -43,26 +47,18 @@ def benchmark_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.json"), key=lambda p: (p.name, str(p)))
 
 
-def _number(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _payload(bench: dict[str, Any], started: datetime) -> dict[str, Any]:
     """A saved benchmark as the payload ``benchmarks.records.benchmark_rows`` takes."""
     stats = bench.get("stats") if isinstance(bench.get("stats"), dict) else {}
     name = str(bench.get("name") or bench.get("fullname") or "?")
-    numbers: dict[str, Any] | None = {col: _number(stats.get(stat))
+    numbers: dict[str, Any] | None = {col: finite_number(stats.get(stat))
                                       for stat, col in STAT_COLUMNS.items()}
     assert numbers is not None
     numbers["outliers"] = None if stats.get("outliers") is None else str(stats["outliers"])
-    rounds = _number(stats.get("rounds"))
+    rounds = finite_number(stats.get("rounds"))
     numbers["rounds"] = int(rounds) if rounds is not None else None
     ok = numbers["median_s"] is not None
-    data = [v for v in (_number(x) for x in stats.get("data") or []) if v is not None]
+    data = [v for v in (finite_number(x) for x in stats.get("data") or []) if v is not None]
     params = bench.get("params")
     return {
         "nodeid": str(bench.get("fullname") or name), "name": name,

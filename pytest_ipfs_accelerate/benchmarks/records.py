@@ -47,7 +47,7 @@ def benchmark_payload(fixture: Any, *, nodeid: str, error: str | None,
     data = [float(x) for x in getattr(stats, "data", None) or []]
     numbers: dict[str, Any] | None = None
     if data:
-        numbers = {col: _finite(getattr(stats, stat)) for stat, col in STAT_COLUMNS.items()}
+        numbers = {col: finite_number(getattr(stats, stat)) for stat, col in STAT_COLUMNS.items()}
         numbers["outliers"] = str(stats.outliers)
         numbers["rounds"] = int(stats.rounds)
     extra: dict[str, Any] = {}
@@ -121,7 +121,8 @@ def metric_row(entry: Mapping[str, Any], run_id: Any) -> tuple[Any, ...]:
     return METRICS.from_mapping(values)
 
 
-def _finite(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (not a number, NaN or infinite)."""
     try:
         f = float(value)
     except (TypeError, ValueError):
