@@ -17,7 +17,7 @@ from typing import Any
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import REPO_VERSION, default_config
 from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, Opt, command
-from pytest_ipfs_accelerate.ipfs.rpc.handlers import _file_parts
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import file_parts
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 #: Sections that are Go maps in Kubo's config: any key may be added under them.
@@ -169,7 +169,7 @@ def _zero(shape: Any, path: str) -> Any:
 def config_replace(req: RpcRequest) -> RpcResponse:
     """Replace the whole document, decoded as Kubo decodes it (the node keeps its
     identity's private key: a document that sets one is refused)."""
-    text = next(_file_parts(req, 1 << 20))
+    text = next(file_parts(req, 1 << 20))
     try:
         given = json.loads(text)
     except (ValueError, RecursionError):

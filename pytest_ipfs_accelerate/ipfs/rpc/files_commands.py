@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID
 from pytest_ipfs_accelerate.ipfs.node.errors import MfsError
 from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, Opt, command
-from pytest_ipfs_accelerate.ipfs.rpc.handlers import STREAM_ERROR_HEADER, _file_parts
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import STREAM_ERROR_HEADER, file_parts
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 DONE = RpcResponse(ndjson=[])  # Kubo's answer to a change: an empty stream
@@ -58,7 +58,7 @@ def files_mkdir(req: RpcRequest) -> RpcResponse:
     Opt("parents", aliases=("p",)), Opt("truncate", aliases=("t",)),
     Opt("count", "int64", ("n",)), Opt("raw-leaves"), *_PREFIX])
 def files_write(req: RpcRequest) -> RpcResponse:
-    data = next(_file_parts(req, None))
+    data = next(file_parts(req, None))
     options = {}
     if "cid-version" in req.options:
         options["cid_version"] = req.int_opt("cid-version")

@@ -45,7 +45,7 @@ BIG_BLOCK = ("produced block is over 2MiB: big blocks can't be exchanged with ot
              "--allow-big-block to override")
 
 
-def _file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
+def file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
     """The body's file parts, one at a time, each read only up to ``limit`` bytes: a bigger
     one is Kubo's error, raised before the rest of it is read (bounded memory)."""
     if req.stream is None or req.stream.done:
@@ -280,7 +280,7 @@ def block_put(req: RpcRequest) -> RpcResponse:
     pin = req.flag("pin")
     limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
-    for data in _file_parts(req, limit):
+    for data in file_parts(req, limit):
         cid = req.node.block_put(data, codec=codec, mhtype=mhtype, version=version, pin=pin)
         out.append({"Key": cid, "Size": len(data)})
     return RpcResponse(ndjson=out)
@@ -346,7 +346,7 @@ def dag_put(req: RpcRequest) -> RpcResponse:
     hash_name = req.opt("hash", default="sha2-256") or "sha2-256"
     limit = None if req.flag("allow-big-block") else BLOCK_LIMIT
     out = []
-    for data in _file_parts(req, limit):
+    for data in file_parts(req, limit):
         if input_codec == "dag-cbor":
             value = dag_codecs.to_dag_json(decode_dag_cbor(data))
             cid = req.node.dag_put(value, store_codec=store, input_codec="dag-json", pin=pin,

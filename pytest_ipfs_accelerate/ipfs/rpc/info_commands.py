@@ -17,7 +17,7 @@ from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.engine.ipns import read_record
 from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, ClientError, Opt, command, removed
-from pytest_ipfs_accelerate.ipfs.rpc.handlers import OFFLINE_ACTION, _file_parts
+from pytest_ipfs_accelerate.ipfs.rpc.handlers import OFFLINE_ACTION, file_parts
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
 OFFLINE_COMMAND = "this command must be run in online mode. Try running 'ipfs daemon' first"
@@ -225,7 +225,7 @@ def routing_put(req: RpcRequest) -> RpcResponse:
     key = req.arg(0, "key")
     if not key.startswith("/ipns/"):
         raise IpfsNodeError(f"invalid key {key!r}: only /ipns/ records are kept here")
-    record = next(_file_parts(req, 10 * 1024))
+    record = next(file_parts(req, 10 * 1024))
     name = key.removeprefix("/ipns/")
     read_record(record, name)
     req.node.keys.store_record(name, record)
