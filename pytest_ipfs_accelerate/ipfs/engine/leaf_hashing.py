@@ -18,10 +18,16 @@ import stat
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, BinaryIO, TypeVar
+from queue import SimpleQueue
 
 from pytest_ipfs_accelerate.ipfs.engine.chunker import read_full
+
+TYPE_CHECKING = False  # typing costs ~3 ms of the CLI's start-up: annotations only
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, TypeVar
+
+    T = TypeVar("T")
+    HashBatch = Callable[[memoryview, int], list[T]]
 
 #: Bytes per task when reading a stream (its buffers count against the process's memory).
 BATCH_BYTES = 1 << 20
@@ -30,14 +36,69 @@ WINDOW_BYTES = 8 << 20
 #: Batches read or mapped ahead of the one being consumed.
 IN_FLIGHT = 3
 
-T = TypeVar("T")
-HashBatch = Callable[[memoryview, int], "list[T]"]
-_pool: ThreadPoolExecutor | None = None
+
+class _Task:
+    """One batch handed to the workers; :meth:`result` waits for it (once)."""
+
+    __slots__ = ("_args", "_call", "_done", "_error", "_value")
+
+    def __init__(self, call: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self._call, self._args = call, args
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._value = self._call(*self._args)
+        except BaseException as exc:  # handed to result(), raised on the consumer's thread
+            self._error = exc
+        finally:
+            self._done.release()
+
+    def result(self) -> Any:
+        self._done.acquire()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Workers:
+    """Daemon threads running tasks from one queue: what this module needs of a thread
+    pool (``concurrent.futures`` and its ``logging`` cost the CLI ~9 ms of start-up).
+    Daemons, because idle workers must not hold up the interpreter's exit."""
+
+    def __init__(self, count: int) -> None:
+        self._queue: SimpleQueue[_Task] = SimpleQueue()
+        for n in range(count):
+            threading.Thread(target=self._work, name=f"ipfs-leaves-{n}", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            self._queue.get().run()
+
+    def submit(self, call: Callable[..., Any], *args: Any) -> _Task:
+        task = _Task(call, args)
+        self._queue.put(task)
+        return task
+
+
+_pool: _Workers | None = None
 _pool_lock = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor | None:
-    """The shared pool (one per process), or None on a single core."""
+def _forget_pool() -> None:
+    global _pool
+    _pool = None  # a forked child has none of its parent's threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _executor() -> _Workers | None:
+    """The shared workers (one set per process), or None on a single core."""
     global _pool
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
@@ -45,7 +106,7 @@ def _executor() -> ThreadPoolExecutor | None:
         return None
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ipfs-leaves")
+            _pool = _Workers(workers)
         return _pool
 
 
@@ -129,7 +190,7 @@ def _run(batches: Iterator[tuple[memoryview, Any]], chunk_size: int, hash_batch:
             yield from results
             batch = next(batches, None)
         return
-    pending: deque[tuple[Future[list[T]], memoryview, Any]] = deque()
+    pending: deque[tuple[_Task, memoryview, Any]] = deque()
     pending.append((pool.submit(hash_batch, first[0], chunk_size), *first))
     ended = False
     while pending:
