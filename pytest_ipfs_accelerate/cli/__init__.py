@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,8 +31,31 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def help_width() -> int:
+    """The width argparse gives help (``shutil.get_terminal_size`` less 2), found without
+    importing ``shutil``: argparse makes a formatter on every ``add_argument``, and that
+    import was ~2 ms of ``ipfs-accel ipfs add``'s start-up."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with :func:`help_width` (its subparsers are of this class too)."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=help_width())
+
+
 def build_parser(groups: Sequence[str] = tuple(COMMAND_GROUPS)) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ipfs-accel",
         description="Query and report on pytest-ipfs-accelerate results; IPFS, container "
                     "and hardware tools.")

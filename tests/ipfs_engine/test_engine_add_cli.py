@@ -110,3 +110,35 @@ def test_module_entry_point_reports_errors(tree: Path) -> None:
                           str(tree / "d")], capture_output=True, text=True)
     assert bad.returncode == 2 and "ipfs-accel: error:" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+#: What `ipfs add` needs none of (its start-up is budgeted: docs/performance.md).
+SLOW_IMPORTS = ("dataclasses", "inspect", "concurrent.futures", "logging", "typing", "shutil",
+                "pathlib")
+START_UP_PROBE = """
+import sys
+before = set(sys.modules)  # a development install's finder may already hold pathlib
+from pytest_ipfs_accelerate.cli import main
+code = main(["ipfs", "add", "-Q", "-n", sys.argv[1]])
+print(code, sorted(m for m in {slow!r} if m in sys.modules and m not in before))
+"""
+
+
+def test_add_start_up_imports_nothing_slow(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"  # past one window: the worker threads start too
+    big.write_bytes(b"\x01" * (9 << 20))
+    probe = START_UP_PROBE.format(slow=SLOW_IMPORTS)
+    done = subprocess.run([sys.executable, "-c", probe, str(big)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
+
+
+def test_help_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_ipfs_accelerate.cli import build_parser, help_width
+
+    monkeypatch.setenv("COLUMNS", "50")
+    assert help_width() == 48
+    text = build_parser(("ipfs",)).format_help()
+    assert max(len(line) for line in text.splitlines()) <= 48
+    monkeypatch.setenv("COLUMNS", "junk")
+    assert help_width() >= 8

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 
 import pytest
@@ -22,7 +21,7 @@ from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes
 def _dag(opts: AddOptions) -> tuple[CID, dict[CID, bytes]]:
     blocks: dict[CID, bytes] = {}
     data = bytes(range(256)) * 40 + b"tail"
-    entry = add_bytes(data, dataclasses.replace(opts, chunker="size-100"), blocks.__setitem__)
+    entry = add_bytes(data, opts.replace(chunker="size-100"), blocks.__setitem__)
     return entry.cid, blocks
 
 

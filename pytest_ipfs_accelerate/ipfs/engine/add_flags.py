@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.add_options import AddOptions
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 from pytest_ipfs_accelerate.ipfs.engine.option_values import go_int, parse_bool, parse_int
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_fields
+
+TYPE_CHECKING = False  # typing costs the CLI ~3 ms of start-up: annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def go_uint(text: str) -> int:
@@ -32,19 +35,24 @@ def go_uint(text: str) -> int:
         raise ValueError(f"invalid integer {text!r}") from None
 
 
-@dataclass(frozen=True)
-class AddFlag:
+class AddFlag(FrozenValue):
     """One ``ipfs add`` flag."""
 
+    __slots__ = ("name", "help", "kind", "short", "default", "metavar", "dag", "refusal")
     name: str  # Kubo's name: --NAME on the command line, ?NAME= in an RPC query
     help: str
-    kind: Any = bool  # bool, int, str, list (repeatable str), or a parser such as go_uint
-    short: str = ""  # one-letter alias: -s on the command line, ?s= in a query
-    default: Any = False  # None: not given (the importer applies Kubo's default)
-    metavar: str | None = None
-    dag: bool = False  # shapes the DAG: a field of AddOptions
+    kind: Any  # bool, int, str, list (repeatable str), or a parser such as go_uint
+    short: str  # one-letter alias: -s on the command line, ?s= in a query
+    default: Any  # None: not given (the importer applies Kubo's default)
+    metavar: str | None
+    dag: bool  # shapes the DAG: a field of AddOptions
     #: Kubo's error when the flag is set: this engine cannot do it (no daemon, no MFS).
-    refusal: str = ""
+    refusal: str
+
+    def __init__(self, name: str, help: str, kind: Any = bool, short: str = "",
+                 default: Any = False, metavar: str | None = None, dag: bool = False,
+                 refusal: str = "") -> None:
+        set_fields(self, locals())
 
     @property
     def dest(self) -> str:

@@ -8,12 +8,14 @@ own message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import hamt, multihash
 from pytest_ipfs_accelerate.ipfs.engine.chunker import ChunkerSpec, parse_chunker
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_fields
+
+TYPE_CHECKING = False  # typing costs the CLI ~3 ms of start-up: annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MAX_LINKS = 174
 
@@ -22,37 +24,55 @@ class AddError(IpfsAccelError, ValueError):
     """A path or an option cannot be added (a directory without -r, a bad value...)."""
 
 
-@dataclass(frozen=True)
-class AddOptions:
+class AddOptions(FrozenValue):
     """The ``ipfs add`` options that shape the DAG, with Kubo's defaults."""
 
-    cid_version: int | None = None  # None: 0, or 1 when the hash is not sha2-256
-    raw_leaves: bool | None = None  # None: Kubo's default, True iff CIDv1
-    chunker: str = "size-262144"
-    trickle: bool = False
-    inline: bool = False
-    inline_limit: int = 32
-    hash: str = "sha2-256"
-    wrap_with_directory: bool = False
-    hidden: bool = False
+    __slots__ = ("cid_version", "raw_leaves", "chunker", "trickle", "inline", "inline_limit",
+                 "hash", "wrap_with_directory", "hidden", "shard_threshold", "max_file_links",
+                 "max_directory_links", "max_hamt_fanout", "empty_dirs", "mode", "mtime",
+                 "mtime_nsecs", "preserve_mode", "preserve_mtime", "dereference_symlinks",
+                 "dereference_args", "ignore", "ignore_rules_path")
+    cid_version: int | None  # None: 0, or 1 when the hash is not sha2-256
+    raw_leaves: bool | None  # None: Kubo's default, True iff CIDv1
+    chunker: str
+    trickle: bool
+    inline: bool
+    inline_limit: int
+    hash: str
+    wrap_with_directory: bool
+    hidden: bool
     #: boxo HAMTShardingSize / Kubo Import.UnixFSHAMTDirectorySizeThreshold; 0 disables.
-    shard_threshold: int = hamt.DEFAULT_THRESHOLD
-    max_file_links: int = DEFAULT_MAX_LINKS
+    shard_threshold: int
+    max_file_links: int
     #: Links of a basic directory before it becomes a HAMT (0: no limit).
-    max_directory_links: int = 0
-    max_hamt_fanout: int = hamt.DEFAULT_FANOUT
-    empty_dirs: bool = True
-    mode: int = 0  # --mode: permission bits stored in every entry (0: none)
-    mtime: int = 0  # --mtime: seconds since the epoch stored in every entry (0: none)
-    mtime_nsecs: int = 0
-    preserve_mode: bool = False
-    preserve_mtime: bool = False
-    dereference_symlinks: bool = False
-    dereference_args: bool = False
-    ignore: tuple[str, ...] = ()
-    ignore_rules_path: str | None = None
+    max_directory_links: int
+    max_hamt_fanout: int
+    empty_dirs: bool
+    mode: int  # --mode: permission bits stored in every entry (0: none)
+    mtime: int  # --mtime: seconds since the epoch stored in every entry (0: none)
+    mtime_nsecs: int
+    preserve_mode: bool
+    preserve_mtime: bool
+    dereference_symlinks: bool
+    dereference_args: bool
+    ignore: tuple[str, ...]
+    ignore_rules_path: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, cid_version: int | None = None, raw_leaves: bool | None = None,
+                 chunker: str = "size-262144", trickle: bool = False, inline: bool = False,
+                 inline_limit: int = 32, hash: str = "sha2-256",
+                 wrap_with_directory: bool = False, hidden: bool = False,
+                 shard_threshold: int = hamt.DEFAULT_THRESHOLD,
+                 max_file_links: int = DEFAULT_MAX_LINKS, max_directory_links: int = 0,
+                 max_hamt_fanout: int = hamt.DEFAULT_FANOUT, empty_dirs: bool = True,
+                 mode: int = 0, mtime: int = 0, mtime_nsecs: int = 0,
+                 preserve_mode: bool = False, preserve_mtime: bool = False,
+                 dereference_symlinks: bool = False, dereference_args: bool = False,
+                 ignore: tuple[str, ...] = (), ignore_rules_path: str | None = None) -> None:
+        set_fields(self, locals())
+        self._check()
+
+    def _check(self) -> None:
         if self.inline and self.inline_limit > multihash.MAX_IDENTITY_DIGEST:
             raise AddError(f"inline-limit {self.inline_limit} exceeds maximum allowed size "
                            f"of {multihash.MAX_IDENTITY_DIGEST} bytes")

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_field
+
+TYPE_CHECKING = False  # typing costs the CLI ~3 ms of start-up: annotations only
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 DEFAULT_CHUNK_SIZE = 262144
 #: boxo BlockSizeLimit (2 MiB) less its ChunkOverheadBudget (256).
@@ -30,14 +33,21 @@ class ChunkerError(IpfsAccelError, ValueError):
     """A chunker spec is not understood (the message is boxo's)."""
 
 
-@dataclass(frozen=True)
-class ChunkerSpec:
+class ChunkerSpec(FrozenValue):
     """A parsed ``--chunker``: ``kind`` is size, rabin or buzhash."""
 
+    __slots__ = ("kind", "size", "min", "max")
     kind: str
-    size: int = DEFAULT_CHUNK_SIZE  # size-N: N; rabin: the average
-    min: int = 0
-    max: int = 0
+    size: int  # size-N: N; rabin: the average
+    min: int
+    max: int
+
+    def __init__(self, kind: str, size: int = DEFAULT_CHUNK_SIZE, min: int = 0,
+                 max: int = 0) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "size", size)
+        set_field(self, "min", min)
+        set_field(self, "max", max)
 
 
 def _atoi(text: str) -> int:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import multibase, multihash
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_field
 from pytest_ipfs_accelerate.ipfs.engine.varint import VarintError, decode_uvarint, encode_uvarint
 
 DAG_PB = 0x70
@@ -30,20 +29,23 @@ class InvalidCIDError(IpfsAccelError, ValueError):
     """A CID string or byte string is malformed; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class CID:
+class CID(FrozenValue):
     """A CID: version, content codec and the full multihash (code + length + digest)."""
 
+    __slots__ = ("version", "codec", "multihash")
     version: int
     codec: int
     multihash: bytes
 
-    def __post_init__(self) -> None:
-        if self.version not in (0, 1):
-            raise InvalidCIDError(f"unsupported CID version {self.version}: only 0 and 1 exist")
-        if self.version == 0 and (self.codec != DAG_PB or len(self.multihash) != 34
-                                  or self.multihash[:2] != b"\x12\x20"):
+    def __init__(self, version: int, codec: int, multihash: bytes) -> None:
+        if version not in (0, 1):
+            raise InvalidCIDError(f"unsupported CID version {version}: only 0 and 1 exist")
+        if version == 0 and (codec != DAG_PB or len(multihash) != 34
+                             or multihash[:2] != b"\x12\x20"):
             raise InvalidCIDError("a CIDv0 must be dag-pb with a 32-byte sha2-256 multihash")
+        set_field(self, "version", version)
+        set_field(self, "codec", codec)
+        set_field(self, "multihash", multihash)
 
     @classmethod
     def decode(cls, text: str) -> CID:

@@ -8,11 +8,11 @@ empty) and Tsize.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import protowire
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, InvalidCIDError
+from pytest_ipfs_accelerate.ipfs.engine.values import Value
 from pytest_ipfs_accelerate.ipfs.engine.varint import encode_uvarint
 
 
@@ -20,21 +20,27 @@ class DagPBError(IpfsAccelError, ValueError):
     """A dag-pb block is malformed."""
 
 
-@dataclass
-class PBLink:
+class PBLink(Value):
     """A named link to a child block; ``tsize`` is the child's cumulative DAG size."""
 
-    cid: CID
-    name: str = ""
-    tsize: int = 0
+    __slots__ = ("cid", "name", "tsize")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, cid: CID, name: str = "", tsize: int = 0) -> None:
+        self.cid = cid
+        self.name = name
+        self.tsize = tsize
 
 
-@dataclass
-class PBNode:
+class PBNode(Value):
     """A dag-pb node: links, then optional data."""
 
-    links: list[PBLink] = field(default_factory=list)
-    data: bytes | None = None
+    __slots__ = ("links", "data")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, links: list[PBLink] | None = None, data: bytes | None = None) -> None:
+        self.links: list[PBLink] = [] if links is None else links
+        self.data = data
 
 
 def name_bytes(name: str) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import tarfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_ipfs_accelerate.ipfs.engine import safe_paths, unixfs
@@ -22,6 +21,7 @@ from pytest_ipfs_accelerate.ipfs.engine.errors import (
     UnsafePathError,
     UnsupportedError,
 )
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_fields
 
 GetBlock = Callable[[CID], bytes]
 
@@ -34,10 +34,10 @@ class NoSuchLinkError(IpfsNodeError):
     """A path names a child that the directory does not have."""
 
 
-@dataclass(frozen=True)
-class NodeInfo:
+class NodeInfo(FrozenValue):
     """Content metadata of one DAG node, as ``ipfs files stat`` reports it."""
 
+    __slots__ = ("cid", "type", "size", "cumulative_size", "blocks", "block_size")
     cid: CID
     type: str  # file, directory, symlink, raw
     size: int  # file size (0 for directories)
@@ -45,14 +45,21 @@ class NodeInfo:
     blocks: int  # number of links
     block_size: int
 
+    def __init__(self, cid: CID, type: str, size: int, cumulative_size: int, blocks: int,
+                 block_size: int) -> None:
+        set_fields(self, locals())
 
-@dataclass(frozen=True)
-class DirEntry:
+
+class DirEntry(FrozenValue):
     """One directory entry (HAMT shards flattened)."""
 
+    __slots__ = ("name", "cid", "tsize")
     name: str
     cid: CID
     tsize: int
+
+    def __init__(self, name: str, cid: CID, tsize: int) -> None:
+        set_fields(self, locals())
 
 
 def parse_cid(text: str) -> CID:

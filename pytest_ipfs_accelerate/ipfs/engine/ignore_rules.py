@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_field
 
 _MAGIC_STAR = "#$~"
 
@@ -46,11 +47,14 @@ def _pattern(line: str) -> tuple[re.Pattern[str] | None, bool]:
         return None, False
 
 
-@dataclass(frozen=True)
-class IgnoreRules:
+class IgnoreRules(FrozenValue):
     """Compiled rules; :meth:`matches` says whether a name is ignored."""
 
+    __slots__ = ("patterns",)
     patterns: tuple[tuple[re.Pattern[str], bool], ...]
+
+    def __init__(self, patterns: tuple[tuple[re.Pattern[str], bool], ...]) -> None:
+        set_field(self, "patterns", patterns)
 
     @classmethod
     def compile(cls, lines: Iterable[str]) -> IgnoreRules:

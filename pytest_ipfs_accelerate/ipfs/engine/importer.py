@@ -13,9 +13,6 @@ import io
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
 
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import hamt, unixfs
@@ -29,20 +26,27 @@ from pytest_ipfs_accelerate.ipfs.engine.dag_builder import (
 )
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node
 from pytest_ipfs_accelerate.ipfs.engine.ignore_rules import IgnoreRules
+from pytest_ipfs_accelerate.ipfs.engine.values import Value
+
+TYPE_CHECKING = False  # typing costs the CLI ~3 ms of start-up: annotations only
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 __all__ = ["DEFAULT_MAX_LINKS", "AddError", "AddOptions", "AddedEntry", "DagBuilder", "PutBlock",
            "add_bytes", "add_directory_entries", "add_path", "add_paths", "add_stream"]
 
 
-@dataclass
-class AddedEntry:
+class AddedEntry(Value):
     """One ``added <cid> <name>`` line; ``size`` is the cumulative DAG size Kubo reports."""
 
-    name: str
-    cid: CID
-    size: int
-    #: A directory line (Kubo prints these even with --silent).
-    is_dir: bool = False
+    __slots__ = ("name", "cid", "size", "is_dir")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, name: str, cid: CID, size: int, is_dir: bool = False) -> None:
+        self.name = name
+        self.cid = cid
+        self.size = size
+        self.is_dir = is_dir  # a directory line (Kubo prints these even with --silent)
 
 
 def add_stream(stream: BinaryIO, opts: AddOptions, put_block: PutBlock | None,
@@ -117,17 +121,19 @@ def check_wrapper(builder: DagBuilder, entry: AddedEntry) -> None:
     builder.cid_of((block,), len(block), DAG_PB)
 
 
-@dataclass
 class _Frame:
     """A directory being walked: its children still to visit, and what it has so far."""
 
-    path: Path
-    rel: str
-    meta: Meta
-    children: list[str]
-    rows: list[tuple[str, CID, int]] = field(default_factory=list)
-    #: Output lines of the sub-directories, by child name.
-    dirs: dict[str, list[AddedEntry]] = field(default_factory=dict)
+    __slots__ = ("children", "dirs", "meta", "path", "rel", "rows")
+
+    def __init__(self, path: str, rel: str, meta: Meta, children: list[str]) -> None:
+        self.path = path
+        self.rel = rel
+        self.meta = meta
+        self.children = children
+        self.rows: list[tuple[str, CID, int]] = []
+        #: Output lines of the sub-directories, by child name.
+        self.dirs: dict[str, list[AddedEntry]] = {}
 
 
 class _Walker:
@@ -141,7 +147,8 @@ class _Walker:
         rules = list(opts.ignore)
         if opts.ignore_rules_path:
             try:
-                text = Path(opts.ignore_rules_path).read_text(errors="surrogateescape")
+                with open(opts.ignore_rules_path, encoding="utf-8", errors="surrogateescape") as f:
+                    text = f.read()
             except OSError as exc:
                 raise AddError(f"open {opts.ignore_rules_path}: {exc.strerror or exc}") from None
             rules = text.split("\n") + rules
@@ -150,7 +157,7 @@ class _Walker:
     def _skipped(self, name: str) -> bool:
         return (name.startswith(".") and not self.opts.hidden) or self.rules.matches(name)
 
-    def _stat(self, path: Path) -> os.stat_result:
+    def _stat(self, path: str) -> os.stat_result:
         try:
             if self.opts.dereference_symlinks:
                 return os.stat(path)
@@ -159,14 +166,14 @@ class _Walker:
             raise AddError(f"{'stat' if self.opts.dereference_symlinks else 'lstat'} "
                            f"{path}: {(exc.strerror or str(exc)).lower()}") from None
 
-    def _visible(self, path: Path) -> list[str]:
+    def _visible(self, path: str) -> list[str]:
         try:
             names = os.listdir(path)
         except OSError as exc:
             raise AddError(f"open {path}: {(exc.strerror or str(exc)).lower()}") from None
         return sorted((n for n in names if not self._skipped(n)), key=sort_key, reverse=True)
 
-    def leaf(self, path: Path, rel: str, st: os.stat_result, meta: Meta) -> tuple[CID, int]:
+    def leaf(self, path: str, rel: str, st: os.stat_result, meta: Meta) -> tuple[CID, int]:
         """A file or symlink: imported, and its output line noted."""
         if stat.S_ISLNK(st.st_mode):
             cid, tsize = self.builder.symlink(os.readlink(path), (0, meta[1]))
@@ -179,7 +186,7 @@ class _Walker:
         self.files.append(AddedEntry(rel, cid, tsize))
         return cid, tsize
 
-    def tree(self, root: Path, rel: str, meta: Meta) -> tuple[CID, int, list[AddedEntry]]:
+    def tree(self, root: str, rel: str, meta: Meta) -> tuple[CID, int, list[AddedEntry]]:
         """A directory, walked depth first with an explicit stack; returns the root's
         (cid, tsize) and the directory lines (deepest first, siblings in link order)."""
         base = _fixed_meta(self.opts)
@@ -188,7 +195,7 @@ class _Walker:
             frame = stack[-1]
             if frame.children:
                 name = frame.children.pop()
-                path = frame.path / name
+                path = os.path.join(frame.path, name)
                 child_rel = f"{frame.rel}/{name}" if frame.rel else name
                 st = self._stat(path)
                 child_meta = _stat_meta(self.opts, st, base)
@@ -212,11 +219,11 @@ class _Walker:
             if not stack:
                 return cid, tsize, lines
             parent = stack[-1]
-            name = frame.path.name
+            name = os.path.basename(frame.path)
             parent.rows.append((name, cid, tsize))
             parent.dirs[name] = lines
 
-    def top(self, path: Path, name: str) -> tuple[CID, int, list[AddedEntry]]:
+    def top(self, path: str, name: str) -> tuple[CID, int, list[AddedEntry]]:
         """One path given on the command line (never skipped as hidden or ignored)."""
         st = self._stat(path)
         meta = _stat_meta(self.opts, st, _fixed_meta(self.opts))
@@ -229,12 +236,12 @@ class _Walker:
         return cid, tsize, []
 
 
-def _top_name(path: Path) -> str:
-    name = Path(os.path.abspath(path)).name
+def _top_name(path: str) -> str:
+    name = os.path.basename(os.path.abspath(path))
     return name or str(path)
 
 
-def add_paths(paths: Iterable[str | Path], opts: AddOptions, put_block: PutBlock | None,
+def add_paths(paths: Iterable[str | os.PathLike[str]], opts: AddOptions, put_block: PutBlock | None,
               recursive: bool = False) -> list[AddedEntry]:
     """Import several paths as ``ipfs add`` does; entries in its output order, root last.
 
@@ -253,21 +260,22 @@ def add_paths(paths: Iterable[str | Path], opts: AddOptions, put_block: PutBlock
         raise error from None
 
 
-def _add_paths(walker: _Walker, paths: Iterable[str | Path],
+def _add_paths(walker: _Walker, paths: Iterable[str | os.PathLike[str]],
                out: list[AddedEntry]) -> list[AddedEntry]:
     opts = walker.opts
-    tops: dict[str, Path] = {}
+    tops: dict[str, str] = {}
     for raw in paths:
-        path = Path(raw)
+        path = os.path.normpath(raw)  # as Kubo's CLI cleans its arguments (filepath.Clean)
         if opts.dereference_args or opts.dereference_symlinks:
-            path = Path(os.path.realpath(path))
+            path = os.path.realpath(path)
         name = _top_name(path)
+        where = os.path.dirname(os.path.abspath(path))
         if name in tops:
-            if tops[name].parent != path.absolute().parent:
+            if os.path.dirname(tops[name]) != where:
                 raise AddError(f"file name {name} repeated under different import "
-                               f"directories: {path.absolute().parent} and {tops[name].parent}")
+                               f"directories: {where} and {os.path.dirname(tops[name])}")
             continue  # Kubo skips a path given twice
-        tops[name] = path.absolute()
+        tops[name] = os.path.abspath(path)
     tops = dict(sorted(tops.items(), key=lambda item: sort_key(item[0])))  # as Kubo's CLI
     if not tops:
         raise AddError("no path to add: name at least one file or directory")
@@ -295,7 +303,7 @@ def _add_paths(walker: _Walker, paths: Iterable[str | Path],
     return out
 
 
-def add_path(path: str | Path, opts: AddOptions, put_block: PutBlock | None,
+def add_path(path: str | os.PathLike[str], opts: AddOptions, put_block: PutBlock | None,
              recursive: bool = False) -> list[AddedEntry]:
     """Import one file or (with ``recursive``) directory; entries in ``ipfs add`` order."""
     return add_paths([path], opts, put_block, recursive)

@@ -10,12 +10,12 @@ readers check.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from pytest_ipfs_accelerate.ipfs.engine import ed25519, multibase, protowire
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME
 from pytest_ipfs_accelerate.ipfs.engine.dagcbor import decode_dag_cbor, encode_dag_cbor
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.engine.values import FrozenValue, set_fields
 
 LIBP2P_KEY = CODECS_BY_NAME["libp2p-key"]
 _ED25519 = 1  # libp2p KeyType
@@ -66,14 +66,17 @@ def _rfc3339(when: datetime.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond * 1000:09d}Z"
 
 
-@dataclass(frozen=True)
-class IpnsRecord:
+class IpnsRecord(FrozenValue):
     """What a record says: its value (``/ipfs/...``), sequence, validity and TTL (ns)."""
 
+    __slots__ = ("value", "sequence", "validity", "ttl_ns")
     value: str
     sequence: int
     validity: str
     ttl_ns: int
+
+    def __init__(self, value: str, sequence: int, validity: str, ttl_ns: int) -> None:
+        set_fields(self, locals())
 
 
 def make_record(seed: bytes, value: str, sequence: int, lifetime_s: float = 48 * 3600,

@@ -9,10 +9,9 @@ proto2 marshaller does::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from pytest_ipfs_accelerate.errors import IpfsAccelError
 from pytest_ipfs_accelerate.ipfs.engine import protowire
+from pytest_ipfs_accelerate.ipfs.engine.values import Value
 from pytest_ipfs_accelerate.ipfs.engine.varint import encode_uvarint
 
 RAW = 0
@@ -32,18 +31,25 @@ class UnixFSError(IpfsAccelError, ValueError):
     """A UnixFS Data message is malformed."""
 
 
-@dataclass
-class UnixFSData:
+class UnixFSData(Value):
     """A UnixFS Data message."""
 
-    type: int
-    data: bytes | None = None
-    filesize: int | None = None
-    blocksizes: list[int] = field(default_factory=list)
-    hash_type: int | None = None
-    fanout: int | None = None
-    mode: int | None = None
-    mtime: tuple[int, int | None] | None = None  # (seconds, nanoseconds)
+    __slots__ = ("type", "data", "filesize", "blocksizes", "hash_type", "fanout", "mode",
+                 "mtime")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, type: int, data: bytes | None = None, filesize: int | None = None,
+                 blocksizes: list[int] | None = None, hash_type: int | None = None,
+                 fanout: int | None = None, mode: int | None = None,
+                 mtime: tuple[int, int | None] | None = None) -> None:
+        self.type = type
+        self.data = data
+        self.filesize = filesize
+        self.blocksizes: list[int] = [] if blocksizes is None else blocksizes
+        self.hash_type = hash_type
+        self.fanout = fanout
+        self.mode = mode
+        self.mtime = mtime  # (seconds, nanoseconds)
 
     @property
     def type_name(self) -> str:
