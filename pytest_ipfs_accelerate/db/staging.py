@@ -5,6 +5,9 @@ The Appender converts Python values one by one, and the costly ones (a tz-aware
 are appended to a TEMP staging table of cheap types (DOUBLE epoch seconds, VARCHAR; see
 ``tables.STAGED_AS``) and moved into the real table by one ``INSERT ... SELECT`` that
 converts them in bulk (``to_timestamp``, ``::UUID``, ``::JSON``) in the same transaction.
+That round trip costs ~2.3 ms whatever the count; a layout with at most
+:data:`SMALL_BATCH` rows goes in one ``INSERT ... VALUES`` with the same conversions
+instead (~0.8 ms for one row, ~1.7 ms for ten), which a small suite's flush is mostly.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from typing import Any, NamedTuple
 
 from pytest_ipfs_accelerate.db.tables import TABLES_BY_NAME, Layout
 from pytest_ipfs_accelerate.db.transaction import transaction
+
+#: Rows of one layout written by ``INSERT ... VALUES`` rather than staged.
+SMALL_BATCH = 8
 
 
 class Batch(NamedTuple):
@@ -52,6 +58,9 @@ class _Statements(NamedTuple):
     stage_columns: str  # its column definitions
     insert: str  # INSERT ... SELECT ... FROM stage
     constants: list[Any]  # parameters of ``insert``
+    into: str  # INSERT INTO table (columns..., constants...) VALUES
+    #: Per value of a VALUES row: its parameter ``{p}`` cast and converted as staged.
+    value_parts: list[str]
 
 
 class Stager:
@@ -95,6 +104,14 @@ class Stager:
     def _append(self, con: Any, name: str, rows: list[Sequence[Any]]) -> None:
         """Append ``rows`` to a TEMP staging table, then move them into the table in one go."""
         sql = self._statements.get(name) or self._prepare(name)
+        if len(rows) <= SMALL_BATCH:
+            width = len(sql.value_parts)  # numbered: a conversion may use its value twice
+            values = ", ".join(
+                "(" + ", ".join(part.format(p=f"${r * width + i + 1}")
+                                for i, part in enumerate(sql.value_parts)) + ")"
+                for r in range(len(rows)))
+            con.execute(sql.into + values, [v for row in rows for v in (*row, *sql.constants)])
+            return
         con.execute(f"CREATE OR REPLACE TEMP TABLE {sql.stage} ({sql.stage_columns})")
         appender = con.appender(sql.stage)  # created in this transaction: a rollback drops it
         # Plain tuples: the Appender takes a typed row (a tuple subclass) by a slower path,
@@ -111,19 +128,21 @@ class Stager:
         declared = self.layouts.get(name)
         layout, values = declared if declared is not None else (TABLES_BY_NAME[name], {})
         table = layout.table
-        stage_cols, select = [], []
+        stage_cols, select, params = [], [], []
         for col in layout.columns:
             stage_type, convert = table.by_name[col].staged()
             stage_cols.append(f'"{col}" {stage_type}')
             select.append(convert.format(f'"{col}"'))
+            params.append(convert.format(f"CAST({{p}} AS {stage_type})"))
         for col in layout.constants:  # bound as parameters, once per flush
             select.append(f"CAST(? AS {table.by_name[col].type})")
+            params.append(f"CAST({{p}} AS {table.by_name[col].type})")
         stage = "ipfs_accel_stage_" + re.sub(r"\W", "_", name)
-        insert = (f"INSERT INTO {table.name} ({', '.join((*layout.columns, *layout.constants))}) "
-                  f"SELECT {', '.join(select)} FROM {stage}")
+        into = f"INSERT INTO {table.name} ({', '.join((*layout.columns, *layout.constants))})"
         sql = self._statements[name] = _Statements(
-            table.name, stage, ", ".join(stage_cols), insert,
-            [values[c] for c in layout.constants])
+            table.name, stage, ", ".join(stage_cols),
+            f"{into} SELECT {', '.join(select)} FROM {stage}",
+            [values[c] for c in layout.constants], f"{into} VALUES ", params)
         return sql
 
 
