@@ -9,7 +9,12 @@ import pytest
 from pytest_ipfs_accelerate.ipfs.engine import hamt
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, cid_for_block
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
-from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_bytes, add_directory_entries
+from pytest_ipfs_accelerate.ipfs.engine.importer import (
+    AddError,
+    AddOptions,
+    add_bytes,
+    add_directory_entries,
+)
 from pytest_ipfs_accelerate.ipfs.engine.unixfs import HAMT_SHARD, decode_data
 from tests.ipfs_engine.engine_vectors import load_vectors
 
@@ -43,6 +48,24 @@ def test_switch_is_strictly_above_threshold() -> None:
     assert not hamt.needs_sharding(rows, 500)
     assert hamt.needs_sharding(rows, 499)
     assert not hamt.needs_sharding(rows, 0)  # 0 disables sharding
+
+
+def test_block_estimate_is_the_basic_block_length() -> None:
+    rows = [(n, c, s) for n, (c, s) in _entries(10, 16).items()]
+    blocks: dict[CID, bytes] = {}
+    root = add_directory_entries({n: (c, s) for n, c, s in rows}, AddOptions(),
+                                 blocks.__setitem__)
+    size = len(blocks[root.cid])
+    assert hamt.block_size(rows, b"\x08\x01") == size
+    assert not hamt.needs_sharding(rows, size, estimation="block", data=b"\x08\x01")
+    assert hamt.needs_sharding(rows, size - 1, estimation="block", data=b"\x08\x01")
+    assert not hamt.needs_sharding(rows, 1, estimation="disabled")
+    assert hamt.needs_sharding(rows, 1, max_links=9, estimation="disabled")
+
+
+def test_unknown_estimation_is_kubos_error() -> None:
+    with pytest.raises(AddError, match='must be "links", "block", or "disabled", got "exact"'):
+        AddOptions(hamt_size_estimation="exact")
 
 
 def test_shard_structure() -> None:

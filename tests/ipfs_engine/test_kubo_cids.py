@@ -21,6 +21,7 @@ import pytest
 
 from pytest_ipfs_accelerate.cli import main
 from pytest_ipfs_accelerate.ipfs.engine import multihash
+from pytest_ipfs_accelerate.ipfs.engine.cid import CID
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import KUBO_VERSION
 from pytest_ipfs_accelerate.strict import missing_backend
 from tests.ipfs_engine.kubo_corpus import make_corpus
@@ -230,3 +231,62 @@ def test_several_paths_and_repeats_like_kubo(kubo: dict, corpus: Path) -> None:
     ours, theirs = run_ours(args, corpus), run_kubo(kubo, args, corpus)
     assert (ours[0] == 0, ours[1].splitlines(), ours[2]) == \
         (theirs[0] == 0, theirs[1].splitlines(), theirs[2])
+
+
+def _block_edge_dir(path: Path, block_bytes: int) -> Path:
+    """Empty files whose basic directory block is exactly ``block_bytes`` long (each link
+    143 bytes with a 100-byte name; the remainder lengthens the first names by a byte)."""
+    path.mkdir(parents=True)
+    data_field, per_link = 4, 143  # "\x08\x01" framed; 1+2+(36 + 102 + 2) per link
+    count, rest = divmod(block_bytes - data_field, per_link)
+    for i in range(count):
+        (path / (f"{i:06d}-" + "b" * (93 + (1 if i < rest else 0)))).touch()
+    return path
+
+
+@pytest.fixture(scope="module")
+def estimation_dirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pytest_ipfs_accelerate.ipfs.engine.hamt import DEFAULT_THRESHOLD
+
+    root = tmp_path_factory.mktemp("estimation")
+    _block_edge_dir(root / "block-at", DEFAULT_THRESHOLD)
+    _block_edge_dir(root / "block-over", DEFAULT_THRESHOLD + 1)
+    return root
+
+
+#: Which of the four directories is a HAMT under each estimation.
+SHARDED = {"block": [False, True, True, True], "links": [False, False, False, True],
+           "disabled": [False, False, False, False]}
+
+
+@pytest.mark.parametrize("estimation", sorted(SHARDED))
+def test_hamt_size_estimation_as_kubo_config(kubo: dict, corpus: Path, estimation_dirs: Path,
+                                             estimation: str,
+                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Import.UnixFSHAMTDirectorySizeEstimation (a config key, no add flag): Kubo with its
+    repo set so, ours with AddOptions(hamt_size_estimation=...), on directories at the edge
+    of both estimates."""
+    from pytest_ipfs_accelerate.ipfs.engine import unixfs
+    from pytest_ipfs_accelerate.ipfs.engine.dagpb import decode_node
+    from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_paths
+
+    env = {**kubo["env"], "IPFS_PATH": str(tmp_path_factory.mktemp("est") / "repo")}
+    subprocess.run([kubo["bin"], "init", "--profile", "test", "--empty-repo"], env=env,
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run([kubo["bin"], "config", "Import.UnixFSHAMTDirectorySizeEstimation",
+                    estimation], env=env, check=True, capture_output=True, timeout=60)
+    dirs = [estimation_dirs / "block-at", estimation_dirs / "block-over",
+            corpus / "hamt-at", corpus / "hamt-over"]
+    opts = AddOptions(hamt_size_estimation=estimation)
+    got, want, sharded = [], [], []
+    for path in dirs:
+        out = subprocess.run([kubo["bin"], "add", "-n", "-Q", "-r", str(path)], env=env,
+                             capture_output=True, text=True, timeout=600, check=True)
+        want.append(out.stdout.strip())
+        blocks: dict[CID, bytes] = {}
+        root = add_paths([path], opts, blocks.__setitem__, recursive=True)[-1].cid
+        got.append(str(root))
+        data = unixfs.decode_data(decode_node(blocks[root]).data or b"")
+        sharded.append(data.type == unixfs.HAMT_SHARD)
+    assert got == want
+    assert sharded == SHARDED[estimation]  # the directories straddle both edges

@@ -174,7 +174,9 @@ FLAGS_BY_NAME = {flag.name: flag for flag in ADD_FLAGS}
 #: The flags that shape the DAG (the fields of AddOptions).
 DAG_FLAGS = tuple(flag for flag in ADD_FLAGS if flag.dag)
 #: The keyword options of a node's ``add_bytes``/``add_path``/``add_entries``.
-NODE_OPTIONS = frozenset({*(flag.dest for flag in DAG_FLAGS), "only_hash"})
+#: AddOptions fields that only Kubo's config sets (Import.UnixFSHAMTDirectorySizeEstimation).
+CONFIG_OPTIONS = ("hamt_size_estimation",)
+NODE_OPTIONS = frozenset({*(flag.dest for flag in DAG_FLAGS), *CONFIG_OPTIONS, "only_hash"})
 
 
 def add_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None = None) -> None:
@@ -222,4 +224,7 @@ def add_options(values: Mapping[str, Any]) -> AddOptions:
         elif flag.kind is bool:
             value = bool(value)
         kwargs[flag.dest] = value
+    for name in CONFIG_OPTIONS:
+        if values.get(name) is not None:
+            kwargs[name] = values[name]
     return AddOptions.from_kubo_args(**kwargs)

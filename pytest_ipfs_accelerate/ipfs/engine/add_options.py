@@ -28,7 +28,8 @@ class AddOptions(FrozenValue):
     """The ``ipfs add`` options that shape the DAG, with Kubo's defaults."""
 
     __slots__ = ("cid_version", "raw_leaves", "chunker", "trickle", "inline", "inline_limit",
-                 "hash", "wrap_with_directory", "hidden", "shard_threshold", "max_file_links",
+                 "hash", "wrap_with_directory", "hidden", "shard_threshold", "hamt_size_estimation",
+                 "max_file_links",
                  "max_directory_links", "max_hamt_fanout", "empty_dirs", "mode", "mtime",
                  "mtime_nsecs", "preserve_mode", "preserve_mtime", "dereference_symlinks",
                  "dereference_args", "ignore", "ignore_rules_path")
@@ -43,6 +44,8 @@ class AddOptions(FrozenValue):
     hidden: bool
     #: boxo HAMTShardingSize / Kubo Import.UnixFSHAMTDirectorySizeThreshold; 0 disables.
     shard_threshold: int
+    #: Kubo Import.UnixFSHAMTDirectorySizeEstimation: links, block or disabled (no flag).
+    hamt_size_estimation: str
     max_file_links: int
     #: Links of a basic directory before it becomes a HAMT (0: no limit).
     max_directory_links: int
@@ -63,6 +66,7 @@ class AddOptions(FrozenValue):
                  inline_limit: int = 32, hash: str = "sha2-256",
                  wrap_with_directory: bool = False, hidden: bool = False,
                  shard_threshold: int = hamt.DEFAULT_THRESHOLD,
+                 hamt_size_estimation: str = hamt.SIZE_ESTIMATIONS[0],
                  max_file_links: int = DEFAULT_MAX_LINKS, max_directory_links: int = 0,
                  max_hamt_fanout: int = hamt.DEFAULT_FANOUT, empty_dirs: bool = True,
                  mode: int = 0, mtime: int = 0, mtime_nsecs: int = 0,
@@ -86,6 +90,9 @@ class AddOptions(FrozenValue):
         if self.cid_version is not None and self.cid_version > 1:
             raise AddError(f"unknown CID version: {self.cid_version}")
         parse_chunker(self.chunker)
+        if self.hamt_size_estimation not in hamt.SIZE_ESTIMATIONS:
+            raise AddError("Import.UnixFSHAMTDirectorySizeEstimation must be \"links\", "
+                           f"\"block\", or \"disabled\", got \"{self.hamt_size_estimation}\"")
         width = self.max_hamt_fanout
         if width != hamt.DEFAULT_FANOUT and not (hamt.valid_fanout(width) and width <= 1024):
             raise AddError(f"HAMT fanout must be a power of 2, between 8 and 1024 (got {width})")

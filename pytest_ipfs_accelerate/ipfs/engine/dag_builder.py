@@ -262,16 +262,27 @@ class DagBuilder:
             if name in names:
                 raise AddError(f"duplicate directory entry name {name!r}")
             names.add(name)
-        if hamt.needs_sharding(entries, self.opts.shard_threshold,
-                               self.opts.max_directory_links):
-            return hamt.build_shard(entries, self.node, self.opts.fanout, meta)
-        links = [PBLink(cid, name, tsize) for name, cid, tsize in entries]
         mode, mtime = meta
         data = unixfs.encode_data(unixfs.UnixFSData(unixfs.DIRECTORY, mode=mode or None,
                                                     mtime=mtime))
+        if self.sharded(entries, data):
+            return hamt.build_shard(entries, self.node, self.opts.fanout, meta)
+        links = [PBLink(cid, name, tsize) for name, cid, tsize in entries]
         block = encode_node(PBNode(links, data))
         cid, length = self.node(block)
         return cid, length + sum(link.tsize for link in links)
+
+    def sharded(self, entries: list[tuple[str, CID, int]], data: bytes | None = None,
+                meta: Meta = NO_META) -> bool:
+        """Whether :meth:`directory` builds these entries as a HAMT (``data``: the basic
+        directory's UnixFS data, else made from ``meta``)."""
+        opts = self.opts
+        if data is None and opts.hamt_size_estimation == "block":
+            mode, mtime = meta
+            data = unixfs.encode_data(unixfs.UnixFSData(unixfs.DIRECTORY, mode=mode or None,
+                                                        mtime=mtime))
+        return hamt.needs_sharding(entries, opts.shard_threshold, opts.max_directory_links,
+                                   opts.hamt_size_estimation, data or b"")
 
     def symlink(self, target: str, meta: Meta = NO_META) -> tuple[CID, int]:
         mode, mtime = meta

@@ -2,8 +2,12 @@
 
 A directory switches to a HAMT when the estimated size of its basic node exceeds
 the threshold (boxo's ``HAMTShardingSize``, Kubo's
-``Import.UnixFSHAMTDirectorySizeThreshold``, 256 KiB by default). The estimate is the
-sum over links of ``len(name bytes) + len(child CID bytes)`` (see docs/ipfs-cids.md).
+``Import.UnixFSHAMTDirectorySizeThreshold``, 256 KiB by default). How it is estimated is
+Kubo's ``Import.UnixFSHAMTDirectorySizeEstimation`` (boxo's ``SizeEstimationMode``):
+``links`` (the default) sums ``len(name bytes) + len(child CID bytes)`` over the links,
+``block`` takes the whole serialized dag-pb block (Tsize, protobuf framing and the UnixFS
+data with any mode and mtime: what the ``unixfs-v1-2025`` profile of IPIP-499 uses), and
+``disabled`` leaves only the link count (see docs/ipfs-cids.md).
 
 Layout: fanout 256; each level takes the next 8 bits (most significant first) of the
 64-bit murmur3-x64-64 hash of the entry name (the first half, ``h1``, of
@@ -24,6 +28,8 @@ from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node
 
 DEFAULT_FANOUT = 256
 DEFAULT_THRESHOLD = 262144
+#: Kubo's Import.UnixFSHAMTDirectorySizeEstimation values; the first is the default.
+SIZE_ESTIMATIONS = ("links", "block", "disabled")
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
@@ -97,16 +103,40 @@ def estimated_link_size(name: str, cid: CID) -> int:
 
 
 def needs_sharding(entries: Sequence[tuple[str, CID, int]], threshold: int = DEFAULT_THRESHOLD,
-                   max_links: int = 0) -> bool:
+                   max_links: int = 0, estimation: str = "links", data: bytes = b"") -> bool:
     """Whether a directory with these ``(name, cid, tsize)`` entries is built as a HAMT:
-    its estimate is *greater than* ``threshold`` (boxo as Kubo 0.43.1 ships it: a
+    its ``estimation`` is *greater than* ``threshold`` (boxo as Kubo 0.43.1 ships it: a
     directory exactly at the threshold stays basic), or it has more than ``max_links``
-    links (0: no limit). A threshold of 0 disables both, as in boxo."""
+    links (0: no limit). A threshold of 0 disables both, as in boxo. ``data`` is the
+    basic directory's UnixFS data (``block`` counts it)."""
     if threshold <= 0:
         return False
     if max_links and len(entries) > max_links:
         return True
+    if estimation == "disabled":
+        return False
+    if estimation == "block":
+        return block_size(entries, data) > threshold
     return sum(estimated_link_size(name, cid) for name, cid, _ in entries) > threshold
+
+
+def _varint_len(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
+
+
+def _field_len(length: int) -> int:
+    """A length-delimited protobuf field of ``length`` bytes (one-byte tag)."""
+    return 1 + _varint_len(length) + length
+
+
+def block_size(entries: Sequence[tuple[str, CID, int]], data: bytes) -> int:
+    """The byte length of the basic directory block of these entries and UnixFS ``data``
+    (boxo's linkSerializedSize and dataFieldSerializedSize, without encoding it)."""
+    size = _field_len(len(data))
+    for name, cid, tsize in entries:
+        size += _field_len(_field_len(cid.byte_len()) + _field_len(len(name_bytes(name)))
+                           + 1 + _varint_len(tsize))
+    return size
 
 
 MakeNode = Callable[[bytes], tuple[CID, int]]

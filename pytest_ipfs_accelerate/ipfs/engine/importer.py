@@ -209,8 +209,7 @@ class _Walker:
                 continue
             stack.pop()
             cid, tsize = self.builder.directory(frame.rows, frame.meta)
-            if hamt.needs_sharding(frame.rows, self.opts.shard_threshold,
-                                   self.opts.max_directory_links):  # listed in shard order
+            if self.builder.sharded(frame.rows, meta=frame.meta):  # listed in shard order
                 order = sorted(frame.dirs, key=lambda n: hamt.murmur3_x64_64(sort_key(n)))
             else:
                 order = sorted(frame.dirs, key=sort_key)

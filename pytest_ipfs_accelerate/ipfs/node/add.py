@@ -205,9 +205,9 @@ def _directory(builder: _Builder, tree: Tree, rel: str,
             rows.append((name, entry.cid, entry.size))
             continue
         stack.pop()
-        cid, tsize = builder.directory(rows, builder.meta_of(path))
-        opts = builder.opts
-        if hamt.needs_sharding(rows, opts.shard_threshold, opts.max_directory_links):
+        meta = builder.meta_of(path)
+        cid, tsize = builder.directory(rows, meta)
+        if builder.sharded(rows, meta=meta):
             order = sorted(dirs, key=lambda n: hamt.murmur3_x64_64(sort_key(n)))
         else:
             order = sorted(dirs, key=sort_key)
