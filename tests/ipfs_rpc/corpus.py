@@ -90,6 +90,13 @@ def _config_doc(gc_period: str = "1h", priv_key: str = "") -> bytes:
 
 #: A file of several 1000-byte chunks and more than one trickle layer's worth.
 IMPORTED = multipart(("imported.txt", bytes(range(256)) * 100))
+#: 2,600 empty files with 60-byte names in one folder: a basic directory by the ``links``
+#: estimate (2,600 x (60 + 36) = 249,600 bytes as CIDv1) and a HAMT by ``block`` (270,404).
+_ESTIMATION_EDGE = multipart(("edge", None), *((f"edge/{i:05d}-" + "e" * 54, b"")
+                                              for i in range(2600)))
+#: What differs between two daemons' config documents: their addresses and identities,
+#: and the datastore they describe (ours: the simulated store; see known_differences).
+_CONFIG_VOLATILE = frozenset({"API", "PeerID", "Gateway", "Datastore.Spec"})
 #: A folder whose parts carry their own mode and mtime, as the JS client and Kubo's CLI send.
 META_TREE = multipart(("m", None, "dir?mode=0700&mtime=1600000000"),
                       ("m/a.txt", b"a\n", "file?mode=0640&mtime=1700000000&mtime-nsecs=5"),
@@ -379,6 +386,31 @@ CORPUS: tuple[Case, ...] = (
       for key in ("CidVersion", "UnixFSChunker", "UnixFSRawLeaves", "UnixFSDAGLayout",
                   "HashFunction")),
     C("add", "pin=false", "with Import back to defaults", body=IMPORTED),
+    # -- config profile apply: every profile, then an add where the profile shapes the DAG -----
+    C("config/profile/apply", "arg=nope", "not a profile"),
+    C("config/profile/apply", what="no profile"),
+    C("config/profile/apply", "arg=unixfs-v1-2025&dry-run=true", "dry run", volatile=_CONFIG_VOLATILE),
+    C("config", "arg=Import.CidVersion", "the dry run stored nothing"),
+    *(C("config/profile/apply", f"arg={name}", name, volatile=_CONFIG_VOLATILE)
+      for name in ("server", "local-discovery", "lowpower", "announce-off", "announce-on",
+                   "autoconf-on", "autoconf-off", "default-networking")),
+    C("config/profile/apply", "arg=randomports", "randomports",
+      volatile=_CONFIG_VOLATILE | {"Addresses.Swarm"}),
+    C("config/profile/apply", "arg=test", "test", volatile=_CONFIG_VOLATILE | {"Addresses.Swarm"}),
+    *(C("config/profile/apply", f"arg={name}", name, volatile=_CONFIG_VOLATILE)
+      for name in ("flatfs", "flatfs-measure", "flatfs-levelds", "default-datastore",
+                   "pebbleds", "badgerds-measure", "flatfs-pebbleds", "legacy-cid-v0")),
+    C("add", "pin=false", "under legacy-cid-v0", body=IMPORTED),
+    C("config/profile/apply", "arg=unixfs-v1-2025", "unixfs-v1-2025", volatile=_CONFIG_VOLATILE),
+    C("add", "pin=false&wrap-with-directory=true", "unixfs-v1-2025: a HAMT by block size only",
+      body=_ESTIMATION_EDGE),
+    C("config", "arg=Import.UnixFSHAMTDirectorySizeEstimation&arg=links",
+      "back to the links estimate"),
+    C("add", "pin=false&wrap-with-directory=true", "the same directory basic by links",
+      body=_ESTIMATION_EDGE),
+    C("config", "arg=Import.UnixFSHAMTDirectorySizeEstimation&arg=disabled", "no estimate"),
+    C("add", "pin=false&wrap-with-directory=true", "the same directory basic when disabled",
+      body=_ESTIMATION_EDGE),
     C("repo/version"),
     C("repo/version", "quiet=true", "quiet"),
     C("cid/format", f"arg={HELLO}&v=1&b=base32"),

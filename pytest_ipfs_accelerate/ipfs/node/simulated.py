@@ -78,6 +78,10 @@ class SimulatedNode:
         self.api_addr: str | None = None
         self.fetched_from_peers = 0
         self._config: dict[str, Any] | None = None
+        #: After a whole new document was set (``config replace``, ``config profile
+        #: apply``): that document, as Kubo's daemon keeps it in memory while its file
+        #: (:attr:`config`) got it merged over the old one. None: the two are the same.
+        self.config_in_memory: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_ipfs_accelerate.ipfs.rpc import (  # noqa: F401  (importing registers them)
     config_commands,
+    config_profiles,
     files_commands,
     handlers,
     info_commands,

@@ -11,6 +11,7 @@ maps. ``Import.*`` set ``add``'s defaults (``handlers.IMPORT_DEFAULTS``).
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -26,11 +27,16 @@ MAP_SECTIONS = frozenset({
     "Plugins.Plugins", "Routing.Routers", "Routing.Methods", "Peering.Peers", "Datastore.Spec",
     "Pinning.RemoteServices"})
 #: Fields whose Go type does not zero to its JSON kind's zero value (``Strings``, a
-#: ``Flag`` that prints its default), and map fields Go omits when empty: what ``config
-#: replace`` leaves in them when the document does not set them.
+#: ``Flag`` that prints its default): what ``config replace`` leaves in them when the
+#: document does not set them.
 ZERO_VALUES = {"Addresses.API": None, "Addresses.Gateway": None,
                "Routing.LoopbackAddressesOnLanDHT": True}
-OMITTED_WHEN_EMPTY = frozenset({"Pinning.RemoteServices"})
+#: Struct fields Go omits while unset (``omitempty``), so the default document lacks them;
+#: profiles set these (``config profile apply``), and a replacement may.
+OPTIONAL_FIELDS = frozenset({
+    "AutoConf.URL", "AutoNAT.ServiceMode", "Provide.Enabled", "Provide.DHT.Interval",
+    "Routing.Type", "Swarm.ConnMgr.Type", "Swarm.ConnMgr.LowWater", "Swarm.ConnMgr.HighWater",
+    "Swarm.ConnMgr.GracePeriod", "Swarm.RelayService.Enabled"})
 _RETRY = " (maybe use --json?)"
 
 
@@ -117,13 +123,21 @@ def config(req: RpcRequest) -> RpcResponse:
                             "node's private key; use 'ipfs key rotate' to change the node "
                             "identity")
     _set(doc, key, value)
+    req.node.config_in_memory = None  # Kubo reads its struct back from the file
     return RpcResponse(json={"Key": key, "Value": value})
 
 
 @command("config/show")
 def config_show(req: RpcRequest) -> RpcResponse:
-    """The node's configuration, without its private key (Kubo redacts Identity.PrivKey)."""
-    return RpcResponse(json=req.node.config)
+    """The node's configuration, without its private key (Kubo redacts Identity.PrivKey);
+    a null ``Pinning.RemoteServices`` is left out, as Kubo's scrubbing of service keys
+    leaves it out."""
+    doc = req.node.config
+    pinning = doc.get("Pinning")
+    if isinstance(pinning, dict) and "RemoteServices" in pinning \
+            and pinning["RemoteServices"] is None:
+        doc = {**doc, "Pinning": {k: v for k, v in pinning.items() if k != "RemoteServices"}}
+    return RpcResponse(json=doc)
 
 
 class _Undecodable(Exception):
@@ -141,9 +155,11 @@ def _decoded(shape: Any, given: Any, path: str, present: bool) -> Any:
         out = {}
         for key, value in shape.items():
             where = f"{path}.{key}".lstrip(".")
-            if where in OMITTED_WHEN_EMPTY and not given.get(key):
-                continue
             out[key] = _decoded(value, given.get(key), where, key in given)
+        for key, value in given.items():
+            where = f"{path}.{key}".lstrip(".")
+            if key not in shape and where in OPTIONAL_FIELDS and value is not None:
+                out[key] = value
         return out
     if not present or given is None:
         return _zero(shape, path)
@@ -181,10 +197,24 @@ def config_replace(req: RpcRequest) -> RpcResponse:
         decoded = _decoded(default_config(), given, "", True)
     except _Undecodable:
         raise IpfsNodeError("failed to decode file as config") from None
-    config = req.node.config
-    config.clear()
-    config.update(decoded)
+    store_document(req.node, decoded)
     return RpcResponse(ndjson=[])  # Kubo: 200, chunked output, no value
+
+
+def store_document(node: Any, doc: dict[str, Any]) -> None:
+    """Set a whole new document as Kubo's fsrepo.SetConfig does: its file gets the new one
+    merged over the old (MapMergeDeep: what Go omits, an unset optional field, keeps its old
+    value; maps merge key by key), its memory the new one as it is."""
+    _merge_into(node.config, copy.deepcopy(doc))
+    node.config_in_memory = copy.deepcopy(doc)
+
+
+def _merge_into(left: dict[str, Any], right: dict[str, Any]) -> None:
+    for key, value in right.items():
+        if isinstance(value, dict) and isinstance(left.get(key), dict):
+            _merge_into(left[key], value)
+        else:
+            left[key] = value
 
 
 @command("repo/version", options=[Opt("quiet", aliases=("q",))])

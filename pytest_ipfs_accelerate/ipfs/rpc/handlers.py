@@ -76,9 +76,14 @@ IMPORT_DEFAULTS = {
 
 def _import_defaults(req: RpcRequest, values: dict[str, Any]) -> None:
     """What the node's ``Import`` config sets (``ipfs config Import.CidVersion 1``): the
-    default of each flag the request does not give, as Kubo applies it."""
+    default of each flag the request does not give, as Kubo applies it; and the HAMT size
+    estimation, which only the config sets. (The threshold, ``UnixFSHAMTDirectorySizeThreshold``,
+    and ``UnixFSPBNodeFieldOrder`` Kubo reads when the daemon starts: a running daemon keeps
+    its defaults, and so does this node.)"""
     config = getattr(req.node, "config", None)
     imports = config.get("Import") if isinstance(config, dict) else None
+    if isinstance(imports, dict) and imports.get("UnixFSHAMTDirectorySizeEstimation"):
+        values["hamt_size_estimation"] = imports["UnixFSHAMTDirectorySizeEstimation"]
     for key, name in IMPORT_DEFAULTS.items():
         value = imports.get(key) if isinstance(imports, dict) else None
         flag = add_flags.FLAGS_BY_NAME[name]
