@@ -398,8 +398,10 @@ CORPUS: tuple[Case, ...] = (
       volatile=_CONFIG_VOLATILE | {"Addresses.Swarm"}),
     C("config/profile/apply", "arg=test", "test", volatile=_CONFIG_VOLATILE | {"Addresses.Swarm"}),
     *(C("config/profile/apply", f"arg={name}", name, volatile=_CONFIG_VOLATILE)
-      for name in ("flatfs", "flatfs-measure", "flatfs-levelds", "default-datastore",
-                   "pebbleds", "badgerds-measure", "flatfs-pebbleds", "legacy-cid-v0")),
+      for name in ("flatfs", "flatfs-measure", "flatfs-levelds", "flatfs-levelds-measure",
+                   "default-datastore", "pebbleds", "pebbleds-measure", "badgerds",
+                   "badgerds-measure", "flatfs-pebbleds", "flatfs-pebbleds-measure",
+                   "unixfs-v0-2015", "legacy-cid-v0")),
     C("add", "pin=false", "under legacy-cid-v0", body=IMPORTED),
     C("config/profile/apply", "arg=unixfs-v1-2025", "unixfs-v1-2025", volatile=_CONFIG_VOLATILE),
     C("add", "pin=false&wrap-with-directory=true", "unixfs-v1-2025: a HAMT by block size only",
