@@ -38,7 +38,7 @@ EXPECTED_ERRORS = frozenset({
     "block.get removed", "dag.get bad path", "files.write missing parent",
     "files.stat missing", "files.rm non-recursive dir", "files.stat removed", "key.gen again",
     "key.rm missing", "stats.bw", "stats.bitswap", "routing.get offline",
-    "routing.findProvs offline", "dht.query removed"})
+    "routing.findProvs offline", "dht.query removed", "config.profiles.apply unknown"})
 
 
 def _upload_dir(root: Path) -> Path:

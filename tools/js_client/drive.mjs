@@ -208,6 +208,21 @@ for (const period of ['2h', '1h']) {
     return ipfs.config.get('Datastore.GCPeriod')
   })
 }
+await step('config.profiles.apply dry run', async () => {
+  const { original, updated } = await ipfs.config.profiles.apply('unixfs-v1-2025', { dryRun: true })
+  return { before: original.Import, after: updated.Import, stored: await ipfs.config.get('Import') }
+})
+await step('config.profiles.apply unixfs-v1-2025, then add', async () => {
+  const { updated } = await ipfs.config.profiles.apply('unixfs-v1-2025')
+  const added = await ipfs.add(new TextEncoder().encode('profiled\n'.repeat(200000)), { pin: false })
+  return { import: updated.Import, cid: added.cid.toString(), size: added.size }
+})
+await step('config.profiles.apply legacy-cid-v0, then add', async () => {
+  const { updated } = await ipfs.config.profiles.apply('legacy-cid-v0')
+  const added = await ipfs.add(new TextEncoder().encode('profiled\n'.repeat(200000)), { pin: false })
+  return { import: updated.Import, cid: added.cid.toString(), size: added.size }
+})
+await step('config.profiles.apply unknown', () => ipfs.config.profiles.apply('nope'))
 await step('repo.version', () => ipfs.repo.version())
 await step('routing.get offline', () => collect(ipfs.routing.get('/ipns/' + state.key)))
 await step('routing.findProvs offline', () => collect(ipfs.routing.findProvs(state.file)))
