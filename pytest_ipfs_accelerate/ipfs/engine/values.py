@@ -9,6 +9,8 @@ hand-written ``__init__``, whose parameters are named as the fields.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 TYPE_CHECKING = False  # typing costs the CLI ~3 ms of start-up: annotations only
 if TYPE_CHECKING:
     from typing import Any
@@ -21,25 +23,30 @@ class Value:
     ``__hash__ = None``, as a dataclass does."""
 
     __slots__: tuple[str, ...] = ()
+    #: The field values as a tuple, in ``__slots__`` order (one C call: CIDs are dict keys).
+    _fields: Any = staticmethod(lambda obj: ())
 
-    def _fields(self) -> tuple[Any, ...]:
-        """The field values, in ``__slots__`` order."""
-        return tuple(getattr(self, name) for name in self.__slots__)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = cls.__dict__.get("__slots__", ())
+        if names:
+            get = attrgetter(*names)
+            cls._fields = staticmethod(get if len(names) > 1 else lambda obj: (get(obj),))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return self._fields(self) == self._fields(other)
 
     def __hash__(self) -> int:
-        return hash(self._fields())
+        return hash(self._fields(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__name__}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), self._fields()
+        return type(self), self._fields(self)
 
     def replace(self, **changes: Any) -> Any:
         """A copy with ``changes`` (``dataclasses.replace``); the copy is checked as new."""
