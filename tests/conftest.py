@@ -19,8 +19,10 @@ import pytest
 duckdb.connect().execute("SELECT now(), uuid()").fetchall()
 
 # Likewise for heavy optional modules that in-process pytester runs would re-import each
-# time (hypothesis' pytest plugin imports hypothesis at session end; torch is native).
-for _name in ("hypothesis.internal.observability", "torch"):
+# time (hypothesis' pytest plugin imports hypothesis at session end; torch is native), and
+# for the clients whose first import inside a pytester test would be undone after it,
+# leaving requests half re-imported for the next test ("You can only merge into CookieJar").
+for _name in ("hypothesis.internal.observability", "torch", "docker", "ipfshttpclient"):
     try:
         __import__(_name)
     except ImportError:
