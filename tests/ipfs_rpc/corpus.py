@@ -387,6 +387,9 @@ CORPUS: tuple[Case, ...] = (
                   "HashFunction")),
     C("add", "pin=false", "with Import back to defaults", body=IMPORTED),
     # -- config profile apply: every profile, then an add where the profile shapes the DAG -----
+    C("config", "arg=Routing.Type", "an optional field, unset"),
+    C("config", "arg=Routing.Type&arg=autoclient", "set an optional field"),
+    C("config", "arg=Routing.Type", "the optional field read back"),
     C("config/profile/apply", "arg=nope", "not a profile"),
     C("config/profile/apply", what="no profile"),
     C("config/profile/apply", "arg=unixfs-v1-2025&dry-run=true", "dry run", volatile=_CONFIG_VOLATILE),

@@ -96,7 +96,7 @@ def _set(doc: dict[str, Any], key: str, value: Any) -> None:
     name = parts[-1]
     if name in parent:
         _check_type(key, parent[name], value)
-    elif ".".join(parts[:-1]) not in MAP_SECTIONS:
+    elif ".".join(parts[:-1]) not in MAP_SECTIONS and key not in OPTIONAL_FIELDS:
         raise IpfsNodeError(f"failed to set config value: {key} not found{_RETRY}")
     parent[name] = value
 
