@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -161,7 +161,7 @@ def _unavailable(config: pytest.Config, what: str, why: str) -> Any:
     missing_backend(config, what, why)
 
 
-def _spawn_kubo(config: pytest.Config, offline: bool) -> Any:
+def _spawn_kubo(config: pytest.Config, offline: bool, profiles: Sequence[str] = ()) -> Any:
     """A new daemon from the configured binary; orphans of crashed sessions swept first.
 
     ``offline``: no swarm, so a missing block fails at once instead of being searched for
@@ -174,12 +174,15 @@ def _spawn_kubo(config: pytest.Config, offline: bool) -> Any:
     if _SWEPT not in config.stash:
         config.stash[_SWEPT] = sweep()
     timeout = float(settings_for(config).get("ipfs.start_timeout_s"))
-    return KuboDaemon(_kubo_binary(config), start_timeout=timeout, offline=offline).start()
+    return KuboDaemon(_kubo_binary(config), start_timeout=timeout, offline=offline,
+                      profiles=profiles).start()
 
 
-def _kubo_backend(config: pytest.Config, dedicated: bool = False) -> Any:
+def _kubo_backend(config: pytest.Config, dedicated: bool = False,
+                  profiles: Sequence[str] = ()) -> Any:
     """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session
-    (``dedicated``: a daemon of its own, stopped with the backend)."""
+    (``dedicated``: a daemon of its own, stopped with the backend, its repo initialised
+    with ``profiles`` too)."""
     from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
     from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend, wait_for_api
 
@@ -199,7 +202,7 @@ def _kubo_backend(config: pytest.Config, dedicated: bool = False) -> Any:
         return _unavailable(config, f"Kubo ({binary})", cache[binary])
     if dedicated or binary not in cache:
         try:
-            daemon = _spawn_kubo(config, offline=not dedicated)
+            daemon = _spawn_kubo(config, offline=not dedicated, profiles=profiles)
         except IpfsNodeError as exc:
             cache[binary] = str(exc)  # one failed start per session, not one per test
             return _unavailable(config, f"Kubo ({binary})", cache[binary])
@@ -223,10 +226,10 @@ class _NodeSet:
         self.server: Any = None
         self._closers: list[Callable[[], None]] = []
 
-    def simulated(self, faults: Any = None) -> Any:
+    def simulated(self, faults: Any = None, profiles: Sequence[str] = ()) -> Any:
         from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 
-        node = SimulatedNode(faults=faults)
+        node = SimulatedNode(faults=faults, profiles=profiles)
         self._closers.append(node.close)
         return node
 
@@ -242,14 +245,14 @@ class _NodeSet:
         self._closers.append(server.stop)
         return server
 
-    def make(self, faults: Any = None) -> RecordingNode:
+    def make(self, faults: Any = None, profiles: Sequence[str] = ()) -> RecordingNode:
         from pytest_ipfs_accelerate.ipfs.node.recording import RecordingNode
         from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 
         if self.backend == "simulated":
-            return RecordingNode(self.simulated(faults), self.config, "simulated")
+            return RecordingNode(self.simulated(faults, profiles), self.config, "simulated")
         if self.backend == "simulated-rpc":
-            sim = self.simulated(faults)
+            sim = self.simulated(faults, profiles)
             self.server = self.serve(sim)
             client = KuboRpcBackend(self.server.multiaddr, backend_name="simulated",
                                     is_simulated=True)
@@ -257,7 +260,7 @@ class _NodeSet:
             return RecordingNode(client, self.config, "simulated-rpc")
         if faults is not None:
             pytest.skip("ipfs_faults applies to simulated nodes only; this test runs on kubo")
-        backend = _kubo_backend(self.config, self.dedicated)
+        backend = _kubo_backend(self.config, self.dedicated, profiles)
         self._closers.append(backend.close)
         return RecordingNode(backend, self.config, "kubo")
 
@@ -386,19 +389,24 @@ def ipfs_client(ipfs_api_addr: str) -> Iterator[Any]:
 @pytest.fixture
 def ipfs_node_factory(request: pytest.FixtureRequest,
                       ipfs_backend: str) -> Iterator[Callable[..., RecordingNode]]:
-    """Factory of extra nodes: ``ipfs_node_factory(faults=FaultConfig(...), backend=None)``.
+    """Factory of extra nodes: ``ipfs_node_factory(faults=FaultConfig(...), backend=None,
+    profile=None)``.
 
     Nodes use this test's backend unless ``backend`` names another; all are closed at
-    teardown. Each kubo node is a daemon of its own (loopback only). Nodes start
+    teardown. ``profile``: Kubo profiles (a name, or several) the node's repo starts with
+    after the test profile, as ``ipfs init --profile test,NAME``: ``"unixfs-v1-2025"`` makes
+    every add use IPIP-499's CIDv1 settings, on Kubo and the simulated node alike. Each kubo node is a daemon of its own (loopback only). Nodes start
     unconnected: ``a.connect(b)`` connects two of the same backend (kubo: ``swarm
     connect``), after which each fetches the other's blocks (bitswap).
     """
     sets: list[_NodeSet] = []
 
-    def make(faults: Any = None, backend: str | None = None) -> RecordingNode:
+    def make(faults: Any = None, backend: str | None = None,
+             profile: str | Sequence[str] | None = None) -> RecordingNode:
         nodeset = _NodeSet(request, backend or ipfs_backend, dedicated=True)
         sets.append(nodeset)
-        return nodeset.make(faults)
+        profiles = (profile,) if isinstance(profile, str) else tuple(profile or ())
+        return nodeset.make(faults, profiles)
 
     try:
         yield make

@@ -208,3 +208,27 @@ def test_two_nodes_fetch_each_others_blocks(ipfs_node_factory):
     back = two.add_bytes(b"from the second node\n", name="b").cid
     assert one.cat(back) == b"from the second node\n"
     assert two.pin_add(root) == [root]  # every block is now local to the second node
+
+
+# `ipfs init --profile test,unixfs-v1-2025`, then `ipfs add`: b"profiled\n" x 200,000 (two
+# 1 MiB chunks), and a folder of 2,600 empty files named f"{i:05d}-" + "e" * 54 (a HAMT by
+# the block-size estimate only); with the test profile alone they are Qm... CIDs.
+PROFILED_DATA = b"profiled\n" * 200_000
+PROFILED_CID = "bafybeiao2tjshcur5raka2lgsfihahntykqkp4i5gkx4enajkp3nrh2sdu"
+PROFILED_DIR_CID = "bafybeifujy4c32m6ouphlkko6l4livofyvx6btth6ikijt6urhrbfmxujy"
+PLAIN_DATA_CID = "QmeCsRtLPFqyohev7WEHmyGQwSkdkqXBp9QXd4SZo6uFLG"
+# The same data with --cid-version=0 under the profile: the flag wins, its 1 MiB chunks stay.
+PROFILED_V0_CID = "QmPLYe7FBqPffDTzmmWW3JZXxBfoQzGfn1pu3tWPkX3E1z"
+
+
+def test_a_profile_shapes_every_add(ipfs_node_factory, tmp_path):
+    """``profile=``: the repo starts with Kubo's unixfs-v1-2025 settings (IPIP-499)."""
+    folder = tmp_path / "edge"
+    folder.mkdir()
+    for i in range(2600):
+        (folder / (f"{i:05d}-" + "e" * 54)).touch()
+    node = ipfs_node_factory(profile="unixfs-v1-2025")
+    assert node.add_bytes(PROFILED_DATA, name="d").cid == PROFILED_CID
+    assert node.add_path(folder)[-1].cid == PROFILED_DIR_CID
+    assert node.add_bytes(PROFILED_DATA, name="d", cid_version=0).cid == PROFILED_V0_CID
+    assert ipfs_node_factory().add_bytes(PROFILED_DATA, name="d").cid == PLAIN_DATA_CID

@@ -18,6 +18,7 @@ from pytest_ipfs_accelerate.ipfs.engine.cid import CID
 from pytest_ipfs_accelerate.ipfs.engine.dag_builder import Meta, sort_key
 from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
+from pytest_ipfs_accelerate.ipfs.node.import_config import with_config
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,12 @@ class _Upload:
     order: dict[str, int]
 
 
-def make_options(**options: Any) -> importer.AddOptions:
-    """Engine options from ``ipfs add`` keyword names; bad values -> :class:`BadRequestError`."""
+def make_options(node: Any = None, **options: Any) -> importer.AddOptions:
+    """Engine options from ``ipfs add`` keyword names, what they leave out taken from the
+    node's ``Import`` config as Kubo takes it; bad values -> :class:`BadRequestError`."""
+    if node is not None:
+        options = with_config(options, getattr(node, "config", None),
+                              getattr(node, "import_at_start", {}))
     unknown = set(options) - NODE_OPTIONS
     if unknown:
         raise BadRequestError(f"unknown add option(s) {sorted(unknown)}; known: "
@@ -71,7 +76,7 @@ def add_path(node: Any, path: Path, *, recursive: bool, hidden: bool,
              **options: Any) -> tuple[list[Added], list[str]]:
     """Add a file or directory from disk: (entries, roots to pin)."""
     only_hash = bool(options.pop("only_hash", False))
-    opts = make_options(hidden=hidden, **options)
+    opts = make_options(node, hidden=hidden, **options)
     try:
         entries = importer.add_path(path, opts, _put(node, only_hash), recursive=recursive)
     except importer.AddError as exc:
@@ -120,7 +125,7 @@ def add_entries(node: Any, items: Iterable[tuple[Any, ...]],
     """Add uploaded items, ``(path, data)`` or ``(path, data, Stat)``: (entries in ``ipfs
     add`` order, root last; roots to pin)."""
     only_hash = bool(options.pop("only_hash", False))
-    opts = make_options(**options)
+    opts = make_options(node, **options)
     put = _put(node, only_hash)
     builder = _Builder(opts, put)
 

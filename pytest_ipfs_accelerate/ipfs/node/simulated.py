@@ -13,14 +13,14 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine import dag_codecs, ed25519, exporter, ipns, multihash
 from pytest_ipfs_accelerate.ipfs.engine.car import CarError, car_chunks, read_car, walk_dag
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID, CODECS_BY_NAME, RAW, cid_for_block
-from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError
+from pytest_ipfs_accelerate.ipfs.engine.errors import BadRequestError, IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import (
     KUBO_VERSION,
     REPO_VERSION,
@@ -31,7 +31,9 @@ from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore, MemoryBlockstore, verify
 from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, NodeOfflineError, PinError
 from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig, FaultInjector
+from pytest_ipfs_accelerate.ipfs.node.import_config import at_start
 from pytest_ipfs_accelerate.ipfs.node.keystore import Keystore
+from pytest_ipfs_accelerate.ipfs.node.kubo_profiles import PROFILES, changes_layout, transformed
 from pytest_ipfs_accelerate.ipfs.node.mfs import EMPTY_DIR, Mfs
 from pytest_ipfs_accelerate.ipfs.node.pins import PinSet
 
@@ -58,8 +60,13 @@ class SimulatedNode:
 
     def __init__(self, repo: str | os.PathLike[str] | None = None, *,
                  faults: FaultConfig | None = None, name: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 profiles: Sequence[str] = ()) -> None:
         self.name = name or f"sim{next(_counter)}"
+        #: Kubo profiles applied over the test profile, as ``ipfs init --profile test,...``.
+        self.profiles = tuple(profiles)
+        #: Options the config set when the node was made (Kubo reads these at start).
+        self.import_at_start = at_start(self._initial_config())
         self.repo = Path(repo) if repo is not None else None
         if self.repo is not None:
             self.repo.mkdir(parents=True, exist_ok=True)
@@ -90,7 +97,7 @@ class SimulatedNode:
         with this node's identity, API address and storage; ``config`` changes it in
         memory (a repo does not keep it)."""
         if self._config is None:
-            config = default_config()
+            config = self._initial_config()
             config["Identity"] = {"PeerID": self.peer_id}
             if self.api_addr:
                 config["Addresses"]["API"] = self.api_addr
@@ -98,6 +105,21 @@ class SimulatedNode:
                                            "path": str(self.repo) if self.repo else ""}
             self._config = config
         return self._config
+
+    def _initial_config(self) -> dict[str, Any]:
+        """Kubo's test-profile document with this node's profiles applied (unknown ones and
+        layout changes refused with Kubo's words)."""
+        config = default_config()
+        for name in self.profiles:
+            if name not in PROFILES:
+                raise IpfsNodeError(f"{name!r} is not one of Kubo's profiles: "
+                                    f"{', '.join(sorted(PROFILES))}")
+            new = transformed(name, config)
+            if changes_layout(config, new):
+                raise IpfsNodeError(f"profile {name!r} gives the repo another datastore; the "
+                                    "simulated node's store is fixed (use a real Kubo for it)")
+            config = new
+        return config
 
     def __repr__(self) -> str:
         where = str(self.repo) if self.repo else "memory"

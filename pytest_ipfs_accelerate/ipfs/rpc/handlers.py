@@ -21,6 +21,7 @@ from pytest_ipfs_accelerate.ipfs.engine.errors import (
     IpfsNodeError,
     UnsupportedError,
 )
+from pytest_ipfs_accelerate.ipfs.node import import_config
 from pytest_ipfs_accelerate.ipfs.node.add import NO_STAT, Stat, Symlink
 from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, PinError
 from pytest_ipfs_accelerate.ipfs.rpc.commands import COMMANDS, Arg, Opt, command
@@ -66,30 +67,15 @@ def file_parts(req: RpcRequest, limit: int | None) -> Iterator[bytes]:
 
 # -- add ----------------------------------------------------------------------------------
 
-#: Kubo's ``Import`` config keys, and the ``add`` flag whose default each one sets.
-IMPORT_DEFAULTS = {
-    "CidVersion": "cid-version", "UnixFSRawLeaves": "raw-leaves", "UnixFSChunker": "chunker",
-    "HashFunction": "hash", "UnixFSFileMaxLinks": "max-file-links",
-    "UnixFSDirectoryMaxLinks": "max-directory-links",
-    "UnixFSHAMTDirectoryMaxFanout": "max-hamt-fanout", "UnixFSDAGLayout": "trickle"}
-
-
 def _import_defaults(req: RpcRequest, values: dict[str, Any]) -> None:
     """What the node's ``Import`` config sets (``ipfs config Import.CidVersion 1``): the
-    default of each flag the request does not give, as Kubo applies it; and the HAMT size
-    estimation, which only the config sets. (The threshold, ``UnixFSHAMTDirectorySizeThreshold``,
-    and ``UnixFSPBNodeFieldOrder`` Kubo reads when the daemon starts: a running daemon keeps
-    its defaults, and so does this node.)"""
-    config = getattr(req.node, "config", None)
-    imports = config.get("Import") if isinstance(config, dict) else None
-    if isinstance(imports, dict) and imports.get("UnixFSHAMTDirectorySizeEstimation"):
-        values["hamt_size_estimation"] = imports["UnixFSHAMTDirectorySizeEstimation"]
-    for key, name in IMPORT_DEFAULTS.items():
-        value = imports.get(key) if isinstance(imports, dict) else None
-        flag = add_flags.FLAGS_BY_NAME[name]
-        if value is None or any(n and n in req.options for n in (flag.name, flag.short)):
-            continue
-        values[flag.dest] = value == "trickle" if name == "trickle" else value
+    default of each flag the request does not give, as Kubo applies it
+    (:mod:`...node.import_config`; a flag given as its default still wins)."""
+    given = {flag.dest for flag in add_flags.ADD_FLAGS
+             if any(n and n in req.options for n in (flag.name, flag.short))}
+    for dest, value in import_config.per_add(getattr(req.node, "config", None)).items():
+        if dest not in given:
+            values[dest] = value
 
 
 @command("add", [Arg("path", variadic=True, file=True)], ADD_OPTIONS)

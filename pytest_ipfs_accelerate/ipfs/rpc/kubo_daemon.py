@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import (
@@ -62,7 +63,8 @@ def kubo_version(binary: str, timeout: float = 30.0) -> str:
 
 
 class KuboDaemon:
-    """``ipfs daemon`` in a disposable repo (``ipfs init --profile test --empty-repo``).
+    """``ipfs daemon`` in a disposable repo (``ipfs init --profile test --empty-repo``;
+    ``profiles`` adds more, e.g. ``unixfs-v1-2025``).
 
     ``binary`` defaults to ``ipfs`` on PATH; ``repo`` is a repo of yours to use instead of a
     disposable one (it is kept). ``offline`` starts it with ``--offline`` (no swarm: it can
@@ -72,7 +74,7 @@ class KuboDaemon:
 
     def __init__(self, binary: str | None = None, repo: str | os.PathLike[str] | None = None,
                  *, start_timeout: float = 60.0, stop_timeout: float = 10.0,
-                 offline: bool = False) -> None:
+                 offline: bool = False, profiles: Sequence[str] = ()) -> None:
         name = binary or "ipfs"
         found = shutil.which(name)
         if found is None:
@@ -82,6 +84,8 @@ class KuboDaemon:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.offline = offline
+        #: Profiles applied at init after the test profile (``--profile test,NAME...``).
+        self.profiles = tuple(profiles)
         self.run_dir: RunDir | None = None
         self.repo: Path = Path(repo) if repo is not None else Path()
         self._own_repo = repo is None
@@ -134,7 +138,8 @@ class KuboDaemon:
             else:
                 self._log_path = self.repo / "pytest-ipfs-accel-daemon.log"
             if not (self.repo / "config").exists():
-                self._run("init", "--profile", "test", "--empty-repo")
+                self._run("init", "--profile", ",".join(("test", *self.profiles)),
+                          "--empty-repo")
             self._spawn()
             self._wait_ready()
         except BaseException:
