@@ -66,7 +66,7 @@ class SimulatedNode:
         #: Kubo profiles applied over the test profile, as ``ipfs init --profile test,...``.
         self.profiles = tuple(profiles)
         #: Options the config set when the node was made (Kubo reads these at start).
-        self.import_at_start = at_start(self._initial_config())
+        self.import_at_start = at_start(self._initial_config()) if self.profiles else {}
         self.repo = Path(repo) if repo is not None else None
         if self.repo is not None:
             self.repo.mkdir(parents=True, exist_ok=True)
@@ -107,8 +107,8 @@ class SimulatedNode:
         return self._config
 
     def _initial_config(self) -> dict[str, Any]:
-        """Kubo's test-profile document with this node's profiles applied (unknown ones and
-        layout changes refused with Kubo's words)."""
+        """Kubo's test-profile document with this node's profiles applied; an unknown
+        profile, or one that changes the datastore (the node's store is fixed), refused."""
         config = default_config()
         for name in self.profiles:
             if name not in PROFILES:
