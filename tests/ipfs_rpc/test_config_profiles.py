@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 from pytest_ipfs_accelerate.ipfs.node.kubo_profiles import PROFILES
+from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 
 BOUNDARY = "b0undary"
