@@ -28,11 +28,10 @@ class AddOptions(FrozenValue):
     """The ``ipfs add`` options that shape the DAG, with Kubo's defaults."""
 
     __slots__ = ("cid_version", "raw_leaves", "chunker", "trickle", "inline", "inline_limit",
-                 "hash", "wrap_with_directory", "hidden", "shard_threshold", "hamt_size_estimation",
-                 "max_file_links",
+                 "hash", "wrap_with_directory", "hidden", "shard_threshold", "max_file_links",
                  "max_directory_links", "max_hamt_fanout", "empty_dirs", "mode", "mtime",
                  "mtime_nsecs", "preserve_mode", "preserve_mtime", "dereference_symlinks",
-                 "dereference_args", "ignore", "ignore_rules_path")
+                 "dereference_args", "ignore", "ignore_rules_path", "hamt_size_estimation")
     cid_version: int | None  # None: 0, or 1 when the hash is not sha2-256
     raw_leaves: bool | None  # None: Kubo's default, True iff CIDv1
     chunker: str
@@ -44,8 +43,6 @@ class AddOptions(FrozenValue):
     hidden: bool
     #: boxo HAMTShardingSize / Kubo Import.UnixFSHAMTDirectorySizeThreshold; 0 disables.
     shard_threshold: int
-    #: Kubo Import.UnixFSHAMTDirectorySizeEstimation: links, block or disabled (no flag).
-    hamt_size_estimation: str
     max_file_links: int
     #: Links of a basic directory before it becomes a HAMT (0: no limit).
     max_directory_links: int
@@ -60,19 +57,21 @@ class AddOptions(FrozenValue):
     dereference_args: bool
     ignore: tuple[str, ...]
     ignore_rules_path: str | None
+    #: Kubo Import.UnixFSHAMTDirectorySizeEstimation: links, block or disabled (no flag).
+    hamt_size_estimation: str
 
     def __init__(self, cid_version: int | None = None, raw_leaves: bool | None = None,
                  chunker: str = "size-262144", trickle: bool = False, inline: bool = False,
                  inline_limit: int = 32, hash: str = "sha2-256",
                  wrap_with_directory: bool = False, hidden: bool = False,
                  shard_threshold: int = hamt.DEFAULT_THRESHOLD,
-                 hamt_size_estimation: str = hamt.SIZE_ESTIMATIONS[0],
                  max_file_links: int = DEFAULT_MAX_LINKS, max_directory_links: int = 0,
                  max_hamt_fanout: int = hamt.DEFAULT_FANOUT, empty_dirs: bool = True,
                  mode: int = 0, mtime: int = 0, mtime_nsecs: int = 0,
                  preserve_mode: bool = False, preserve_mtime: bool = False,
                  dereference_symlinks: bool = False, dereference_args: bool = False,
-                 ignore: tuple[str, ...] = (), ignore_rules_path: str | None = None) -> None:
+                 ignore: tuple[str, ...] = (), ignore_rules_path: str | None = None,
+                 hamt_size_estimation: str = hamt.SIZE_ESTIMATIONS[0]) -> None:
         set_fields(self, locals())
         self._check()
 
