@@ -60,6 +60,7 @@ from pytest_ipfs_accelerate.db.spools import write_spool
 from pytest_ipfs_accelerate.db.staging import Batch, Stager
 from pytest_ipfs_accelerate.db.tables import Layout
 from pytest_ipfs_accelerate.errors import DatabaseError, DatabaseLockedError
+from pytest_ipfs_accelerate.handoff import Outcome
 
 if TYPE_CHECKING:
     import duckdb
@@ -76,47 +77,14 @@ class _Job:
     its error."""
 
     def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool) -> None:
-        self._fn = fn
-        self._result: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+        self._outcome = Outcome()
+        self._thread = threading.Thread(target=self._outcome.give_call, args=(fn,), name=name,
+                                        daemon=daemon)
         self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._result = self._fn()
-        except BaseException as exc:  # handed to join()
-            self._error = exc
 
     def join(self) -> Any:
         self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-
-class _Verdict:
-    """A result given once, by one thread, and waited for by another."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.value = False
-        self.error: BaseException | None = None
-
-    @property
-    def given(self) -> bool:
-        return self._event.is_set()
-
-    def give(self, value: bool, error: BaseException | None = None) -> None:
-        if not self._event.is_set():
-            self.value, self.error = value, error
-            self._event.set()
-
-    def wait(self) -> bool:
-        self._event.wait()
-        if self.error is not None:
-            raise self.error
-        return self.value
+        return self._outcome.wait()
 
 
 class BufferedWriter:
@@ -149,7 +117,7 @@ class BufferedWriter:
         self._stored_keys: set[tuple[str, Any]] = set()  # keyed rows already in the DB
         self._retry_at = 0.0  # after a failed flush, the next automatic try waits until then
         self._starter: _Job | None = None
-        self._verdict: _Verdict | None = None
+        self._verdict: Outcome | None = None
         self._releaser: _Job | None = None
         self._started = False
         self._io = threading.Lock()  # one flush at a time
@@ -286,7 +254,7 @@ class BufferedWriter:
         after the verdict, not beside the start-up it would slow; :meth:`finish` waits
         for it.
         """
-        verdict = self._verdict = _Verdict()
+        verdict = self._verdict = Outcome()
         if self.path is not None and not self.path.exists():
             verdict.give(True)
 

@@ -17,7 +17,7 @@ ROOT = Path(pytest_ipfs_accelerate.__file__).parent
 PACKAGE = ROOT.name
 
 #: The bottom layer: exceptions, config, small pytest-side helpers, operation records.
-BASE = ("", "errors", "lazy", "idle", "marks", "strict", "operations", "config")
+BASE = ("", "errors", "lazy", "idle", "marks", "strict", "operations", "config", "handoff")
 BACKENDS = ("ipfs", "hardware", "containers", "checkpoint")
 #: group -> the groups it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {

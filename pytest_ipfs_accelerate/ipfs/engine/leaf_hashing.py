@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from queue import SimpleQueue
 
+from pytest_ipfs_accelerate.handoff import Outcome
 from pytest_ipfs_accelerate.ipfs.engine.chunker import read_full
 
 TYPE_CHECKING = False  # typing costs ~3 ms of the CLI's start-up: annotations only
@@ -37,51 +38,26 @@ WINDOW_BYTES = 8 << 20
 IN_FLIGHT = 3
 
 
-class _Task:
-    """One batch handed to the workers; :meth:`result` waits for it (once)."""
-
-    __slots__ = ("_args", "_call", "_done", "_error", "_value")
-
-    def __init__(self, call: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self._call, self._args = call, args
-        self._done = threading.Lock()
-        self._done.acquire()
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._value = self._call(*self._args)
-        except BaseException as exc:  # handed to result(), raised on the consumer's thread
-            self._error = exc
-        finally:
-            self._done.release()
-
-    def result(self) -> Any:
-        self._done.acquire()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
 class _Workers:
     """Daemon threads running tasks from one queue: what this module needs of a thread
     pool (``concurrent.futures`` and its ``logging`` cost the CLI ~9 ms of start-up).
     Daemons, because idle workers must not hold up the interpreter's exit."""
 
     def __init__(self, count: int) -> None:
-        self._queue: SimpleQueue[_Task] = SimpleQueue()
+        self._queue: SimpleQueue[tuple[Outcome, Callable[..., Any], tuple[Any, ...]]] = \
+            SimpleQueue()
         for n in range(count):
             threading.Thread(target=self._work, name=f"ipfs-leaves-{n}", daemon=True).start()
 
     def _work(self) -> None:
         while True:
-            self._queue.get().run()
+            outcome, call, args = self._queue.get()
+            outcome.give_call(call, *args)  # an error is raised on the consumer's thread
 
-    def submit(self, call: Callable[..., Any], *args: Any) -> _Task:
-        task = _Task(call, args)
-        self._queue.put(task)
-        return task
+    def submit(self, call: Callable[..., Any], *args: Any) -> Outcome:
+        outcome = Outcome()
+        self._queue.put((outcome, call, args))
+        return outcome
 
 
 _pool: _Workers | None = None
@@ -190,7 +166,7 @@ def _run(batches: Iterator[tuple[memoryview, Any]], chunk_size: int, hash_batch:
             yield from results
             batch = next(batches, None)
         return
-    pending: deque[tuple[_Task, memoryview, Any]] = deque()
+    pending: deque[tuple[Outcome, memoryview, Any]] = deque()
     pending.append((pool.submit(hash_batch, first[0], chunk_size), *first))
     ended = False
     while pending:
@@ -201,6 +177,6 @@ def _run(batches: Iterator[tuple[memoryview, Any]], chunk_size: int, hash_batch:
                 break
             pending.append((pool.submit(hash_batch, batch[0], chunk_size), *batch))
         future, view, holder = pending.popleft()
-        results = future.result()
+        results = future.wait()
         _release(holder, view)
         yield from results
