@@ -65,8 +65,9 @@ class SimulatedNode:
         self.name = name or f"sim{next(_counter)}"
         #: Kubo profiles applied over the test profile, as ``ipfs init --profile test,...``.
         self.profiles = tuple(profiles)
+        self._initial = self._initial_config()  # what `ipfs init --profile` would write
         #: Options the config set when the node was made (Kubo reads these at start).
-        self.import_at_start = at_start(self._initial_config()) if self.profiles else {}
+        self.import_at_start = at_start(self._initial)
         self.repo = Path(repo) if repo is not None else None
         if self.repo is not None:
             self.repo.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ class SimulatedNode:
         with this node's identity, API address and storage; ``config`` changes it in
         memory (a repo does not keep it)."""
         if self._config is None:
-            config = self._initial_config()
+            config, self._initial = self._initial, {}
             config["Identity"] = {"PeerID": self.peer_id}
             if self.api_addr:
                 config["Addresses"]["API"] = self.api_addr

@@ -6,7 +6,7 @@ profile, with the node's identity). Keys are dotted paths, case-sensitive. Kubo'
 is a typed Go struct; we keep its JSON types: a value set must have the JSON type of the
 one it replaces (a number an integer where the old one is; null goes anywhere), a key
 whose value is null takes anything, and new keys go only into the sections that are Go
-maps. ``Import.*`` set ``add``'s defaults (``handlers.IMPORT_DEFAULTS``).
+maps. ``Import.*`` set ``add``'s defaults (``node.import_config``).
 """
 
 from __future__ import annotations
