@@ -204,6 +204,9 @@ def _kubo_backend(config: pytest.Config, dedicated: bool = False,
         try:
             daemon = _spawn_kubo(config, offline=not dedicated, profiles=profiles)
         except IpfsNodeError as exc:
+            if profiles:  # that start, not Kubo itself: the next node may start
+                return _unavailable(config, f"Kubo ({binary}) with profiles {profiles}",
+                                    str(exc))
             cache[binary] = str(exc)  # one failed start per session, not one per test
             return _unavailable(config, f"Kubo ({binary})", cache[binary])
         if dedicated:
@@ -406,6 +409,7 @@ def ipfs_node_factory(request: pytest.FixtureRequest,
         nodeset = _NodeSet(request, backend or ipfs_backend, dedicated=True)
         sets.append(nodeset)
         profiles = (profile,) if isinstance(profile, str) else tuple(profile or ())
+        _check_profiles(profiles)
         return nodeset.make(faults, profiles)
 
     try:
@@ -413,6 +417,16 @@ def ipfs_node_factory(request: pytest.FixtureRequest,
     finally:
         for nodeset in sets:
             nodeset.close()
+
+
+def _check_profiles(profiles: Sequence[str]) -> None:
+    """A profile name Kubo does not have is the test's mistake: said at once, by name."""
+    from pytest_ipfs_accelerate.ipfs.node.kubo_profiles import PROFILES
+
+    unknown = [name for name in profiles if name not in PROFILES]
+    if unknown:
+        raise ValueError(f"ipfs_node_factory(profile=...): {unknown[0]!r} is not one of "
+                         f"Kubo's profiles: {', '.join(sorted(PROFILES))}")
 
 
 @pytest.fixture

@@ -232,3 +232,9 @@ def test_a_profile_shapes_every_add(ipfs_node_factory, tmp_path):
     assert node.add_path(folder)[-1].cid == PROFILED_DIR_CID
     assert node.add_bytes(PROFILED_DATA, name="d", cid_version=0).cid == PROFILED_V0_CID
     assert ipfs_node_factory().add_bytes(PROFILED_DATA, name="d").cid == PLAIN_DATA_CID
+
+
+def test_an_unknown_profile_is_named_and_spoils_no_later_node(ipfs_node_factory):
+    with pytest.raises(ValueError, match="'nope' is not one of Kubo's profiles"):
+        ipfs_node_factory(profile=["unixfs-v1-2025", "nope"])
+    assert ipfs_node_factory().add_bytes(HELLO, name="h").cid == HELLO_CID
