@@ -102,10 +102,14 @@ class OverheadBench:
         cmd = self.args(config, str(len(self.wall.get(config, []))))
         return cmd, self.idle if config in IDLE_CONFIGS else self.suite
 
+    def env(self, *, write_bytecode: bool = False) -> dict[str, str]:
+        """The environment of every run (the same for each configuration)."""
+        return clean_env(write_bytecode=write_bytecode)
+
     def run(self, config: str) -> ChildTiming:
         """Run one configuration once and keep its wall and CPU samples."""
         cmd, cwd = self.command(config)
-        timing = run_timed(cmd, cwd)
+        timing = run_timed(cmd, cwd, env=self.env())
         self.wall.setdefault(config, []).append(timing.wall_s)
         self.cpu.setdefault(config, []).append(timing.cpu_s)
         return timing

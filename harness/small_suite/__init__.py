@@ -7,7 +7,10 @@ processes, alternating round by round (the order rotated each round):
 * ``idle``: our plugin installed but not enabled (the baseline);
 * ``junitxml``: ``--junitxml`` (the yardstick of what a result sink costs);
 * ``db_existing``: ``--ipfs-accel-db`` on one DB that keeps every run, as users keep it;
-* ``db_new``: ``--ipfs-accel-db`` on a new file each run (the schema created each time).
+* ``db_new``: ``--ipfs-accel-db`` on a new file each run (the schema created each time);
+* ``db_null_writer``: a control, ``--ipfs-accel-db`` with the writer replaced by one that
+  stores nothing (``plugins/null_writer.py``): the plugin's own Python work without DuckDB's, the
+  floor of any writer design that builds the run's rows and facts in the pytest process.
 
 Ratios are medians of the per-round ratios with a 90 % bootstrap interval, wall and CPU
 (``plugin_overhead``'s method and figures). The goal: ``db_existing`` at most 1.05x
@@ -34,8 +37,11 @@ from harness.plugin_overhead import BASE, OverheadBench
 
 #: The suite measured by default: 200 tests in 0.5 s, no dependencies, offline.
 DEFAULT_PACKAGE = "six==1.17.0"
-CONFIGS = ("idle", "junitxml", "db_existing", "db_new")
+CONFIGS = ("idle", "junitxml", "db_existing", "db_new", "db_null_writer")
 BUDGET_DB_VS_IDLE = 1.05
+#: The control's plugin module, a plain file here (importing it loads nothing of
+#: ``harness``); this folder is on every measured run's path alike.
+PLUGINS = Path(__file__).resolve().parent / "plugins"
 #: Where downloaded sdists are kept between runs.
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ipfs-accel-bench"
 
@@ -84,10 +90,18 @@ class SuiteBench(OverheadBench):
             return [*BASE, "--ipfs-accel-db", str(self.root / "kept.duckdb")]
         if config == "db_new":
             return [*BASE, "--ipfs-accel-db", str(self.root / f"new{tag}.duckdb")]
+        if config == "db_null_writer":
+            return [*BASE, "-p", "null_writer",
+                    "--ipfs-accel-db", str(self.root / "null.duckdb")]
         raise ValueError(f"unknown configuration {config!r}")
 
     def command(self, config: str) -> tuple[list[str], Path]:
         return self.args(config, str(len(self.wall.get(config, [])))), self.suite_dir
+
+    def env(self, *, write_bytecode: bool = False) -> dict[str, str]:
+        """The control's plugin importable, in every configuration alike."""
+        path = os.pathsep.join(filter(None, (str(PLUGINS), os.environ.get("PYTHONPATH"))))
+        return clean_env({"PYTHONPATH": path}, write_bytecode=write_bytecode)
 
     def suite_figures(self) -> list[Figure]:
         return self.figures(CONFIGS, {f"ratio_{c}_vs_idle": (c, "idle")
@@ -102,7 +116,7 @@ def suite_bench(suite_dir: Path) -> Iterator[SuiteBench]:
         bench = SuiteBench(Path(tmp), 0, suite_dir=suite_dir)
         for config in CONFIGS:
             cmd, cwd = bench.command(config)
-            run_timed(cmd, cwd, env=clean_env(write_bytecode=True))
+            run_timed(cmd, cwd, env=bench.env(write_bytecode=True))
         bench.wall.clear()
         bench.cpu.clear()
         yield bench
