@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -161,7 +161,8 @@ def _unavailable(config: pytest.Config, what: str, why: str) -> Any:
     missing_backend(config, what, why)
 
 
-def _spawn_kubo(config: pytest.Config, offline: bool, profiles: Sequence[str] = ()) -> Any:
+def _spawn_kubo(config: pytest.Config, offline: bool, profiles: Sequence[str] = (),
+                repo_config: Mapping[str, Any] | None = None) -> Any:
     """A new daemon from the configured binary; orphans of crashed sessions swept first.
 
     ``offline``: no swarm, so a missing block fails at once instead of being searched for
@@ -175,14 +176,15 @@ def _spawn_kubo(config: pytest.Config, offline: bool, profiles: Sequence[str] = 
         config.stash[_SWEPT] = sweep()
     timeout = float(settings_for(config).get("ipfs.start_timeout_s"))
     return KuboDaemon(_kubo_binary(config), start_timeout=timeout, offline=offline,
-                      profiles=profiles).start()
+                      profiles=profiles, repo_config=repo_config).start()
 
 
 def _kubo_backend(config: pytest.Config, dedicated: bool = False,
-                  profiles: Sequence[str] = ()) -> Any:
+                  profiles: Sequence[str] = (),
+                  repo_config: Mapping[str, Any] | None = None) -> Any:
     """A KuboRpcBackend: to the configured address, or to a daemon spawned once per session
     (``dedicated``: a daemon of its own, stopped with the backend, its repo initialised
-    with ``profiles`` too)."""
+    with ``profiles`` and ``repo_config`` too)."""
     from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
     from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend, wait_for_api
 
@@ -202,11 +204,12 @@ def _kubo_backend(config: pytest.Config, dedicated: bool = False,
         return _unavailable(config, f"Kubo ({binary})", cache[binary])
     if dedicated or binary not in cache:
         try:
-            daemon = _spawn_kubo(config, offline=not dedicated, profiles=profiles)
+            daemon = _spawn_kubo(config, offline=not dedicated, profiles=profiles,
+                                 repo_config=repo_config)
         except IpfsNodeError as exc:
-            if profiles:  # that start, not Kubo itself: the next node may start
-                return _unavailable(config, f"Kubo ({binary}) with profiles {profiles}",
-                                    str(exc))
+            if profiles or repo_config:  # that start, not Kubo itself: the next may start
+                return _unavailable(config, f"Kubo ({binary}) with profiles {profiles} and "
+                                    f"config {repo_config or {}}", str(exc))
             cache[binary] = str(exc)  # one failed start per session, not one per test
             return _unavailable(config, f"Kubo ({binary})", cache[binary])
         if dedicated:
@@ -229,10 +232,11 @@ class _NodeSet:
         self.server: Any = None
         self._closers: list[Callable[[], None]] = []
 
-    def simulated(self, faults: Any = None, profiles: Sequence[str] = ()) -> Any:
+    def simulated(self, faults: Any = None, profiles: Sequence[str] = (),
+                  repo_config: Mapping[str, Any] | None = None) -> Any:
         from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
 
-        node = SimulatedNode(faults=faults, profiles=profiles)
+        node = SimulatedNode(faults=faults, profiles=profiles, repo_config=repo_config)
         self._closers.append(node.close)
         return node
 
@@ -248,14 +252,16 @@ class _NodeSet:
         self._closers.append(server.stop)
         return server
 
-    def make(self, faults: Any = None, profiles: Sequence[str] = ()) -> RecordingNode:
+    def make(self, faults: Any = None, profiles: Sequence[str] = (),
+             repo_config: Mapping[str, Any] | None = None) -> RecordingNode:
         from pytest_ipfs_accelerate.ipfs.node.recording import RecordingNode
         from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import KuboRpcBackend
 
         if self.backend == "simulated":
-            return RecordingNode(self.simulated(faults, profiles), self.config, "simulated")
+            return RecordingNode(self.simulated(faults, profiles, repo_config), self.config,
+                                 "simulated")
         if self.backend == "simulated-rpc":
-            sim = self.simulated(faults, profiles)
+            sim = self.simulated(faults, profiles, repo_config)
             self.server = self.serve(sim)
             client = KuboRpcBackend(self.server.multiaddr, backend_name="simulated",
                                     is_simulated=True)
@@ -263,7 +269,7 @@ class _NodeSet:
             return RecordingNode(client, self.config, "simulated-rpc")
         if faults is not None:
             pytest.skip("ipfs_faults applies to simulated nodes only; this test runs on kubo")
-        backend = _kubo_backend(self.config, self.dedicated, profiles)
+        backend = _kubo_backend(self.config, self.dedicated, profiles, repo_config)
         self._closers.append(backend.close)
         return RecordingNode(backend, self.config, "kubo")
 
@@ -393,24 +399,29 @@ def ipfs_client(ipfs_api_addr: str) -> Iterator[Any]:
 def ipfs_node_factory(request: pytest.FixtureRequest,
                       ipfs_backend: str) -> Iterator[Callable[..., RecordingNode]]:
     """Factory of extra nodes: ``ipfs_node_factory(faults=FaultConfig(...), backend=None,
-    profile=None)``.
+    profile=None, config=None)``.
 
     Nodes use this test's backend unless ``backend`` names another; all are closed at
     teardown. ``profile``: Kubo profiles (a name, or several) the node's repo starts with
     after the test profile, as ``ipfs init --profile test,NAME``: ``"unixfs-v1-2025"`` makes
-    every add use IPIP-499's CIDv1 settings, on Kubo and the simulated node alike. Each kubo node is a daemon of its own (loopback only). Nodes start
+    every add use IPIP-499's CIDv1 settings, on Kubo and the simulated node alike.
+    ``config``: dotted keys set in the repo's config before the node starts, as ``ipfs
+    config --json KEY VALUE`` (``{"Import.UnixFSPBNodeFieldOrder": "data-first"}``). Each
+    kubo node is a daemon of its own (loopback only). Nodes start
     unconnected: ``a.connect(b)`` connects two of the same backend (kubo: ``swarm
     connect``), after which each fetches the other's blocks (bitswap).
     """
     sets: list[_NodeSet] = []
 
     def make(faults: Any = None, backend: str | None = None,
-             profile: str | Sequence[str] | None = None) -> RecordingNode:
+             profile: str | Sequence[str] | None = None,
+             config: Mapping[str, Any] | None = None) -> RecordingNode:
         nodeset = _NodeSet(request, backend or ipfs_backend, dedicated=True)
         sets.append(nodeset)
         profiles = (profile,) if isinstance(profile, str) else tuple(profile or ())
         _check_profiles(profiles)
-        return nodeset.make(faults, profiles)
+        _check_repo_config(config or {})
+        return nodeset.make(faults, profiles, dict(config or {}))
 
     try:
         yield make
@@ -427,6 +438,22 @@ def _check_profiles(profiles: Sequence[str]) -> None:
     if unknown:
         raise ValueError(f"ipfs_node_factory(profile=...): {unknown[0]!r} is not one of "
                          f"Kubo's profiles: {', '.join(sorted(PROFILES))}")
+
+
+def _check_repo_config(config: Mapping[str, Any]) -> None:
+    """A key ``ipfs config`` would refuse is the test's mistake too (not a Kubo that is
+    missing): said at once, with Kubo's words."""
+    from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+    from pytest_ipfs_accelerate.ipfs.engine.kubo_release import default_config
+    from pytest_ipfs_accelerate.ipfs.node.config_keys import guard, set_key
+
+    doc = default_config()
+    for key, value in config.items():
+        try:
+            guard(key)
+            set_key(doc, key, value)
+        except IpfsNodeError as exc:
+            raise ValueError(f"ipfs_node_factory(config=...): {key!r}: {exc}") from None
 
 
 @pytest.fixture

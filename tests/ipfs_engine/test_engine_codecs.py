@@ -42,8 +42,30 @@ def test_node_round_trip() -> None:
     assert decode_node(b"") == PBNode([], None)
 
 
+#: One PBLinks entry (field 2) of go-codec-dagpb's order tests: a CIDv0, no name or size.
+_LINK = "12240a221220cf92fdefcdc34cac009c8b05eb662be0618db9de55ecd42785e9ec6712f8df65"
+
+
+def test_data_first_blocks_decode_and_encode_as_ipip_550_says() -> None:
+    """Data before Links: go-codec-dagpb's TestNodeAlternativeOrder input decodes (Kubo
+    reads such blocks); ``data_first`` writes that order, and only nodes with both fields
+    change."""
+    raw = bytes.fromhex("0a0408021806" + _LINK + _LINK)
+    node = decode_node(raw)
+    assert node.data == b"\x08\x02\x18\x06" and len(node.links) == 2
+    assert decode_node(raw[6:] + raw[:6]) == node  # the same node, links first
+    built = PBNode([PBLink(LEAF, "b", 4), PBLink(LEAF, "a", 3)], b"\x08\x01")
+    canonical, data_first = encode_node(built), encode_node(built, data_first=True)
+    assert canonical.endswith(b"\x0a\x02\x08\x01")
+    assert data_first == b"\x0a\x02\x08\x01" + canonical[:-4]  # Data moved to the front
+    assert decode_node(data_first) == decode_node(canonical)
+    for alone in (PBNode([], b"\x08\x01"), PBNode(built.links, None)):
+        assert encode_node(alone, data_first=True) == encode_node(alone)
+
+
 @pytest.mark.parametrize("raw,match", [
-    (b"\x0a\x02\x08\x02\x12\x00", "Links after Data"),
+    # go-codec-dagpb's TestNodeWithDataBetweenLinks: one link, Data, another link
+    (bytes.fromhex(_LINK + "0a04080218" + "06" + _LINK), "duplicate Links section"),
     (b"\x1a\x00", "unknown field 3"),
     (b"\x08\x01", "wire type 0"),
     (b"\x12\x05\x0a\x03abc", "malformed dag-pb link 0"),

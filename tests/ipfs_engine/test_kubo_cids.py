@@ -290,3 +290,33 @@ def test_hamt_size_estimation_as_kubo_config(kubo: dict, corpus: Path, estimatio
         sharded.append(data.type == unixfs.HAMT_SHARD)
     assert got == want
     assert sharded == SHARDED[estimation]  # the directories straddle both edges
+
+
+#: What each field-order test adds (AddOptions, Kubo's flags, paths): files of several
+#: chunks (balanced, trickle, CIDv1 raw leaves), basic directories, HAMTs.
+ORDER_CASES = [({}, [], ["boundaries", "tree"]),
+               ({"trickle": True}, ["--trickle"], ["boundaries"]),
+               ({"cid_version": 1}, ["--cid-version=1"], ["tree", "hamt-over"]),
+               ({}, [], ["hamt-over", "fanout"])]
+
+
+@pytest.mark.parametrize("order", ["links-first", "data-first"])
+def test_pb_field_order_as_kubo_config(kubo: dict, corpus: Path, order: str,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Import.UnixFSPBNodeFieldOrder (IPIP-550; a config key, no add flag): Kubo with its
+    repo set so, ours with ``AddOptions(pb_field_order=...)``: every CID of every entry."""
+    from pytest_ipfs_accelerate.ipfs.engine.importer import AddOptions, add_paths
+
+    env = {**kubo["env"], "IPFS_PATH": str(tmp_path_factory.mktemp("order") / "repo")}
+    subprocess.run([kubo["bin"], "init", "--profile", "test", "--empty-repo"], env=env,
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run([kubo["bin"], "config", "Import.UnixFSPBNodeFieldOrder", order], env=env,
+                   check=True, capture_output=True, timeout=60)
+    for options, flags, parts in ORDER_CASES:
+        out = subprocess.run([kubo["bin"], "add", "-n", "-q", "-r", *flags, *parts],
+                             cwd=corpus, env=env, capture_output=True, text=True, timeout=600,
+                             check=True)
+        opts = AddOptions(pb_field_order=order, **options)
+        got = [str(a.cid) for a in add_paths([corpus / p for p in parts], opts, None,
+                                             recursive=True)]
+        assert got == out.stdout.split(), (order, flags, parts)

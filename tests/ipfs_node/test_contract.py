@@ -238,3 +238,23 @@ def test_an_unknown_profile_is_named_and_spoils_no_later_node(ipfs_node_factory)
     with pytest.raises(ValueError, match="'nope' is not one of Kubo's profiles"):
         ipfs_node_factory(profile=["unixfs-v1-2025", "nope"])
     assert ipfs_node_factory().add_bytes(HELLO, name="h").cid == HELLO_CID
+
+
+# `ipfs init --profile test`, `ipfs config Import.UnixFSPBNodeFieldOrder data-first`, then
+# `ipfs add` of bytes(range(256)) * 5000 (five chunks under a root written Data first).
+DATA_FIRST_DATA = bytes(range(256)) * 5000
+DATA_FIRST_CID = "QmavzLvZfqUDhaj6bKs8zyA5sEXdCs9orujXU6Z6Ew2WX8"
+LINKS_FIRST_CID = "Qma8gTArz9gHtqAb4iorXohoVLJm1xwPb4eBZjSdB7BD6e"
+
+
+def test_repo_config_shapes_the_node(ipfs_node_factory):
+    """``config=``: keys set in the repo before the node starts (IPIP-550's field order)."""
+    node = ipfs_node_factory(config={"Import.UnixFSPBNodeFieldOrder": "data-first"})
+    assert node.add_bytes(DATA_FIRST_DATA, name="d").cid == DATA_FIRST_CID
+    assert ipfs_node_factory().add_bytes(DATA_FIRST_DATA, name="d").cid == LINKS_FIRST_CID
+
+
+def test_a_config_key_kubo_refuses_is_named_at_once(ipfs_node_factory):
+    with pytest.raises(ValueError, match=r"'Import\.Nope'.*Import\.Nope not found"):
+        ipfs_node_factory(config={"Import.Nope": 1})
+    assert ipfs_node_factory().add_bytes(HELLO, name="h").cid == HELLO_CID

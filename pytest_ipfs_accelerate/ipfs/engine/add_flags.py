@@ -174,9 +174,9 @@ FLAGS_BY_NAME = {flag.name: flag for flag in ADD_FLAGS}
 #: The flags that shape the DAG (the fields of AddOptions).
 DAG_FLAGS = tuple(flag for flag in ADD_FLAGS if flag.dag)
 #: The keyword options of a node's ``add_bytes``/``add_path``/``add_entries``.
-#: AddOptions fields that only Kubo's config sets: Import.UnixFSHAMTDirectorySizeEstimation
-#: and Import.UnixFSHAMTDirectorySizeThreshold.
-CONFIG_OPTIONS = ("hamt_size_estimation", "shard_threshold")
+#: AddOptions fields that only Kubo's config sets: Import.UnixFSHAMTDirectorySizeEstimation,
+#: Import.UnixFSHAMTDirectorySizeThreshold and Import.UnixFSPBNodeFieldOrder.
+CONFIG_OPTIONS = ("hamt_size_estimation", "shard_threshold", "pb_field_order")
 NODE_OPTIONS = frozenset({*(flag.dest for flag in DAG_FLAGS), *CONFIG_OPTIONS, "only_hash"})
 
 

@@ -31,7 +31,8 @@ class AddOptions(FrozenValue):
                  "hash", "wrap_with_directory", "hidden", "shard_threshold", "max_file_links",
                  "max_directory_links", "max_hamt_fanout", "empty_dirs", "mode", "mtime",
                  "mtime_nsecs", "preserve_mode", "preserve_mtime", "dereference_symlinks",
-                 "dereference_args", "ignore", "ignore_rules_path", "hamt_size_estimation")
+                 "dereference_args", "ignore", "ignore_rules_path", "hamt_size_estimation",
+                 "pb_field_order")
     cid_version: int | None  # None: 0, or 1 when the hash is not sha2-256
     raw_leaves: bool | None  # None: Kubo's default, True iff CIDv1
     chunker: str
@@ -59,6 +60,8 @@ class AddOptions(FrozenValue):
     ignore_rules_path: str | None
     #: Kubo Import.UnixFSHAMTDirectorySizeEstimation: links, block or disabled (no flag).
     hamt_size_estimation: str
+    #: Kubo Import.UnixFSPBNodeFieldOrder: links-first (dag-pb's) or data-first (IPIP-550).
+    pb_field_order: str
 
     def __init__(self, cid_version: int | None = None, raw_leaves: bool | None = None,
                  chunker: str = "size-262144", trickle: bool = False, inline: bool = False,
@@ -71,7 +74,8 @@ class AddOptions(FrozenValue):
                  preserve_mode: bool = False, preserve_mtime: bool = False,
                  dereference_symlinks: bool = False, dereference_args: bool = False,
                  ignore: tuple[str, ...] = (), ignore_rules_path: str | None = None,
-                 hamt_size_estimation: str = hamt.SIZE_ESTIMATIONS[0]) -> None:
+                 hamt_size_estimation: str = hamt.SIZE_ESTIMATIONS[0],
+                 pb_field_order: str = hamt.FIELD_ORDERS[0]) -> None:
         set_fields(self, locals())
         self._check()
 
@@ -92,6 +96,9 @@ class AddOptions(FrozenValue):
         if self.hamt_size_estimation not in hamt.SIZE_ESTIMATIONS:
             raise AddError("Import.UnixFSHAMTDirectorySizeEstimation must be \"links\", "
                            f"\"block\", or \"disabled\", got \"{self.hamt_size_estimation}\"")
+        if self.pb_field_order not in hamt.FIELD_ORDERS:
+            raise AddError("Import.UnixFSPBNodeFieldOrder must be \"links-first\" or "
+                           f"\"data-first\", got \"{self.pb_field_order}\"")
         width = self.max_hamt_fanout
         if width != hamt.DEFAULT_FANOUT and not (hamt.valid_fanout(width) and width <= 1024):
             raise AddError(f"HAMT fanout must be a power of 2, between 8 and 1024 (got {width})")
@@ -107,6 +114,11 @@ class AddOptions(FrozenValue):
         if self.cid_version is not None and self.cid_version >= 0:  # Kubo: -1 is unset
             return self.cid_version
         return 1 if self.hash_name != "sha2-256" else 0
+
+    @property
+    def data_first(self) -> bool:
+        """dag-pb nodes written Data first (IPIP-550)."""
+        return self.pb_field_order == "data-first"
 
     @property
     def has_metadata(self) -> bool:
@@ -132,6 +144,9 @@ class AddOptions(FrozenValue):
     @property
     def fanout(self) -> int:
         """The width of HAMT shards (boxo: --max-hamt-fanout when valid, else 256)."""
+        if self.pb_field_order not in hamt.FIELD_ORDERS:
+            raise AddError("Import.UnixFSPBNodeFieldOrder must be \"links-first\" or "
+                           f"\"data-first\", got \"{self.pb_field_order}\"")
         width = self.max_hamt_fanout
         return width if hamt.valid_fanout(width) else hamt.DEFAULT_FANOUT
 

@@ -155,7 +155,8 @@ class DagBuilder:
         fsdata = unixfs.encode_data(unixfs.UnixFSData(
             leaf_type, data=data, filesize=filesize,
             blocksizes=[c.filesize for c in children], mode=mode or None, mtime=mtime))
-        block = encode_node(PBNode([PBLink(c.cid, "", c.tsize) for c in children], fsdata))
+        block = encode_node(PBNode([PBLink(c.cid, "", c.tsize) for c in children], fsdata),
+                            data_first=self.opts.data_first)
         cid, length = self.node(block)
         return Child(cid, length + sum(c.tsize for c in children), filesize)
 
@@ -266,9 +267,10 @@ class DagBuilder:
         data = unixfs.encode_data(unixfs.UnixFSData(unixfs.DIRECTORY, mode=mode or None,
                                                     mtime=mtime))
         if self.sharded(entries, data):
-            return hamt.build_shard(entries, self.node, self.opts.fanout, meta)
+            return hamt.build_shard(entries, self.node, self.opts.fanout, meta,
+                                    data_first=self.opts.data_first)
         links = [PBLink(cid, name, tsize) for name, cid, tsize in entries]
-        block = encode_node(PBNode(links, data))
+        block = encode_node(PBNode(links, data), data_first=self.opts.data_first)
         cid, length = self.node(block)
         return cid, length + sum(link.tsize for link in links)
 

@@ -81,12 +81,16 @@ def sort_links(links: list[PBLink]) -> list[PBLink]:
     return sorted(links, key=lambda link: name_bytes(link.name))
 
 
-def encode_node(node: PBNode) -> bytes:
-    """The dag-pb block bytes of ``node``. Links are written sorted by name."""
-    out = encode_links(sort_links(node.links))
-    if node.data is not None:
-        out += protowire.bytes_field(1, node.data)
-    return out
+def encode_node(node: PBNode, *, data_first: bool = False) -> bytes:
+    """The dag-pb block bytes of ``node``. Links are written sorted by name, before the
+    Data field as the dag-pb spec requires; ``data_first`` writes Data first instead
+    (IPIP-550, Kubo's ``Import.UnixFSPBNodeFieldOrder = "data-first"``), which changes
+    the CID of every node that has both."""
+    links = encode_links(sort_links(node.links))
+    if node.data is None:
+        return links
+    data = protowire.bytes_field(1, node.data)
+    return data + links if data_first else links + data
 
 
 def _decode_link(raw: bytes, index: int) -> PBLink:
@@ -118,9 +122,12 @@ def _decode_link(raw: bytes, index: int) -> PBLink:
 
 
 def decode_node(raw: bytes | memoryview) -> PBNode:
-    """Parse a dag-pb block; raises DagPBError on malformed input."""
+    """Parse a dag-pb block; raises DagPBError on malformed input. Data may come before
+    or after the Links (the spec asks decoders to take both, as go-codec-dagpb does), but
+    not between two of them."""
     links: list[PBLink] = []
     data: bytes | None = None
+    links_done = False  # the Links ran before Data: none may follow it
     for num, wire, value in protowire.iter_fields(raw, DagPBError, "dag-pb node"):
         if wire != protowire.LEN:
             raise DagPBError(f"malformed dag-pb node: field {num} has wire type {wire}, expected 2")
@@ -128,9 +135,11 @@ def decode_node(raw: bytes | memoryview) -> PBNode:
             if data is not None:
                 raise DagPBError("malformed dag-pb node: duplicate Data")
             data = value
+            links_done = bool(links)
         elif num == 2:
-            if data is not None:
-                raise DagPBError("malformed dag-pb node: Links after Data")
+            if links_done:
+                raise DagPBError("malformed dag-pb node: duplicate Links section (Links "
+                                 "both before and after Data)")
             links.append(_decode_link(value, len(links)))
         else:
             raise DagPBError(f"malformed dag-pb node: unknown field {num}")

@@ -30,6 +30,8 @@ DEFAULT_FANOUT = 256
 DEFAULT_THRESHOLD = 262144
 #: Kubo's Import.UnixFSHAMTDirectorySizeEstimation values; the first is the default.
 SIZE_ESTIMATIONS = ("links", "block", "disabled")
+#: Kubo's Import.UnixFSPBNodeFieldOrder values; the first is the default (dag-pb's order).
+FIELD_ORDERS = ("links-first", "data-first")
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
@@ -144,13 +146,14 @@ MakeNode = Callable[[bytes], tuple[CID, int]]
 
 def build_shard(entries: Sequence[tuple[str, CID, int]], make_node: MakeNode,
                 fanout: int = DEFAULT_FANOUT,
-                root_meta: tuple[int, tuple[int, int | None] | None] = (0, None)
-                ) -> tuple[CID, int]:
+                root_meta: tuple[int, tuple[int, int | None] | None] = (0, None),
+                *, data_first: bool = False) -> tuple[CID, int]:
     """Build a HAMT over ``(name, cid, tsize)`` entries; return the root ``(cid, tsize)``.
 
     ``make_node(block)`` stores one dag-pb block and returns its ``(cid, block length)``.
-    Shards are stored children first. ``root_meta`` is the root's (mode, mtime). The
-    recursion is bounded by the hash's 64 bits, never by the input.
+    Shards are stored children first. ``root_meta`` is the root's (mode, mtime);
+    ``data_first``: the dag-pb field order (``dagpb.encode_node``). The recursion is
+    bounded by the hash's 64 bits, never by the input.
     """
     bits = fanout.bit_length() - 1
     if fanout < 2 or fanout & (fanout - 1) or bits > 64:
@@ -185,7 +188,7 @@ def build_shard(entries: Sequence[tuple[str, CID, int]], make_node: MakeNode,
         data = unixfs.encode_data(unixfs.UnixFSData(
             unixfs.HAMT_SHARD, data=bitfield.to_bytes(nbytes, "big"),
             hash_type=unixfs.MURMUR3_X64_64, fanout=fanout, mode=mode or None, mtime=mtime))
-        block = encode_node(PBNode(links, data))
+        block = encode_node(PBNode(links, data), data_first=data_first)
         cid, _ = make_node(block)
         return cid, len(block) + sum(link.tsize for link in links)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
+from pytest_ipfs_accelerate.ipfs.engine.hamt import FIELD_ORDERS
 
 #: Kubo's per-add ``Import`` keys, and the ``add`` flag whose default each one sets.
 IMPORT_DEFAULTS = {
@@ -66,9 +67,11 @@ def at_start(config: Any) -> dict[str, Any]:
         except ValueError as exc:
             raise IpfsNodeError(f"Import.UnixFSHAMTDirectorySizeThreshold: {exc}") from None
     order = imports.get("UnixFSPBNodeFieldOrder")
-    if order not in (None, "links-first"):
-        raise IpfsNodeError(f"Import.UnixFSPBNodeFieldOrder {order!r}: the simulated node "
-                            "writes dag-pb links first only (Kubo's default); remove the key")
+    if order is not None:
+        if order not in FIELD_ORDERS:  # Kubo's daemon refuses to start with it
+            raise IpfsNodeError(f'Import.UnixFSPBNodeFieldOrder must be "links-first" or '
+                                f'"data-first", got {order!r}')
+        out["pb_field_order"] = order
     return out
 
 

@@ -10,7 +10,7 @@ persists in ``<repo>/mfs_root``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,11 @@ class Mfs:
     imports bytes as a trickle DAG and returns the root CID."""
 
     def __init__(self, get_block: Callable[[CID], bytes], put_block: Callable[[CID, bytes], None],
-                 add_file: Callable[..., str], repo: Path | None = None) -> None:
+                 add_file: Callable[..., str], repo: Path | None = None, *,
+                 options: Mapping[str, Any] | None = None) -> None:
+        #: The node's start-time import settings (HAMT threshold, dag-pb field order): Kubo
+        #: applies them to MFS directories as to ``add``.
+        self._options = dict(options or {})
         self._stored_get = get_block
         self._put = put_block
         self._add_file = add_file
@@ -80,7 +84,8 @@ class Mfs:
 
     # -- writing ----------------------------------------------------------------------
     def _directory(self, entries: list[tuple[str, CID, int]], version: int) -> tuple[CID, int]:
-        builder = DagBuilder(AddOptions.from_kubo_args(cid_version=version), self._put)
+        opts = AddOptions.from_kubo_args(cid_version=version).replace(**self._options)
+        builder = DagBuilder(opts, self._put)
         return builder.directory(sorted(entries, key=lambda e: e[0].encode()))
 
     def _tsize(self, cid: CID) -> int:

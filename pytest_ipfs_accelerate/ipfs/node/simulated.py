@@ -13,7 +13,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from pytest_ipfs_accelerate.ipfs.engine.kubo_release import (
 from pytest_ipfs_accelerate.ipfs.node import add
 from pytest_ipfs_accelerate.ipfs.node.backend import Added
 from pytest_ipfs_accelerate.ipfs.node.blockstore import FlatfsBlockstore, MemoryBlockstore, verify
+from pytest_ipfs_accelerate.ipfs.node.config_keys import guard, set_key
 from pytest_ipfs_accelerate.ipfs.node.errors import BlockNotFoundError, NodeOfflineError, PinError
 from pytest_ipfs_accelerate.ipfs.node.faults import FaultConfig, FaultInjector
 from pytest_ipfs_accelerate.ipfs.node.import_config import at_start
@@ -61,10 +62,14 @@ class SimulatedNode:
     def __init__(self, repo: str | os.PathLike[str] | None = None, *,
                  faults: FaultConfig | None = None, name: str | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 profiles: Sequence[str] = ()) -> None:
+                 profiles: Sequence[str] = (),
+                 repo_config: Mapping[str, Any] | None = None) -> None:
         self.name = name or f"sim{next(_counter)}"
         #: Kubo profiles applied over the test profile, as ``ipfs init --profile test,...``.
         self.profiles = tuple(profiles)
+        #: Dotted keys set in the repo's config before the node starts, as ``ipfs config
+        #: --json KEY VALUE`` between ``ipfs init`` and ``ipfs daemon``.
+        self.repo_config = dict(repo_config or {})
         self._initial = self._initial_config()  # what `ipfs init --profile` would write
         #: Options the config set when the node was made (Kubo reads these at start).
         self.import_at_start = at_start(self._initial)
@@ -78,7 +83,8 @@ class SimulatedNode:
             identity = os.urandom(16)
         self.peer_id, self.public_key = peer_id_for(identity)
         self.keys = Keystore(identity_seed(identity), self.repo)
-        self.mfs = Mfs(self.get_block, self.put_block, self._mfs_file, self.repo)
+        self.mfs = Mfs(self.get_block, self.put_block, self._mfs_file, self.repo,
+                       options=self.import_at_start)
         self.pins = PinSet(self._child_cids,
                            self.repo / "pins.json" if self.repo is not None else None)
         self.faults = FaultInjector(faults, sleep=sleep)
@@ -108,8 +114,9 @@ class SimulatedNode:
         return self._config
 
     def _initial_config(self) -> dict[str, Any]:
-        """Kubo's test-profile document with this node's profiles applied; an unknown
-        profile, or one that changes the datastore (the node's store is fixed), refused."""
+        """Kubo's test-profile document with this node's profiles applied, then its
+        ``repo_config`` keys set; an unknown profile, one that changes the datastore (the
+        node's store is fixed), or a key ``ipfs config`` would refuse, refused."""
         config = default_config()
         for name in self.profiles:
             if name not in PROFILES:
@@ -120,6 +127,12 @@ class SimulatedNode:
                 raise IpfsNodeError(f"profile {name!r} gives the repo another datastore; the "
                                     "simulated node's store is fixed (use a real Kubo for it)")
             config = new
+        for key, value in self.repo_config.items():
+            guard(key)
+            if key.split(".")[0] in ("Identity", "Datastore"):
+                raise IpfsNodeError(f"repo_config {key!r}: the simulated node's identity and "
+                                    "store are its own; set other keys")
+            set_key(config, key, value)
         return config
 
     def __repr__(self) -> str:

@@ -2,11 +2,9 @@
 ``repo/version``, as Kubo answers.
 
 The document is the node's (:attr:`SimulatedNode.config`: Kubo's defaults for the test
-profile, with the node's identity). Keys are dotted paths, case-sensitive. Kubo's config
-is a typed Go struct; we keep its JSON types: a value set must have the JSON type of the
-one it replaces (a number an integer where the old one is; null goes anywhere), a key
-whose value is null takes anything, and new keys go only into the sections that are Go
-maps. ``Import.*`` set ``add``'s defaults (``node.import_config``).
+profile, with the node's identity). Keys are dotted paths, case-sensitive, read and set
+by ``node.config_keys``' rules. ``Import.*`` set ``add``'s defaults
+(``node.import_config``).
 """
 
 from __future__ import annotations
@@ -17,98 +15,31 @@ from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.errors import IpfsNodeError
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import REPO_VERSION, default_config
+from pytest_ipfs_accelerate.ipfs.node.config_keys import (
+    MAP_SECTIONS,
+    OPTIONAL_FIELDS,
+    guard,
+    json_kind,
+    set_key,
+    walk,
+)
 from pytest_ipfs_accelerate.ipfs.rpc.commands import Arg, Opt, command
 from pytest_ipfs_accelerate.ipfs.rpc.handlers import file_parts
 from pytest_ipfs_accelerate.ipfs.rpc.messages import RpcRequest, RpcResponse
 
-#: Sections that are Go maps in Kubo's config: any key may be added under them.
-MAP_SECTIONS = frozenset({
-    "API.HTTPHeaders", "Gateway.HTTPHeaders", "Gateway.PublicGateways", "DNS.Resolvers",
-    "Plugins.Plugins", "Routing.Routers", "Routing.Methods", "Peering.Peers", "Datastore.Spec",
-    "Pinning.RemoteServices"})
 #: Fields whose Go type does not zero to its JSON kind's zero value (``Strings``, a
 #: ``Flag`` that prints its default): what ``config replace`` leaves in them when the
 #: document does not set them.
 ZERO_VALUES = {"Addresses.API": None, "Addresses.Gateway": None,
                "Routing.LoopbackAddressesOnLanDHT": True}
-#: Struct fields Go omits while unset (``omitempty``), so the default document lacks them;
-#: profiles set these (``config profile apply``), and a replacement may.
-OPTIONAL_FIELDS = frozenset({
-    "AutoConf.URL", "AutoNAT.ServiceMode", "Provide.Enabled", "Provide.DHT.Interval",
-    "Routing.Type", "Swarm.ConnMgr.Type", "Swarm.ConnMgr.LowWater", "Swarm.ConnMgr.HighWater",
-    "Swarm.ConnMgr.GracePeriod", "Swarm.RelayService.Enabled"})
-_RETRY = " (maybe use --json?)"
-
-
-def _guard(key: str) -> None:
-    """Kubo's refusals, before anything is read or written."""
-    lower = key.lower()
-    if lower in ("identity", "identity.privkey"):
-        raise IpfsNodeError("cannot show or change private key through API")
-    if lower == "pinning" or lower.startswith("pinning.remoteservices"):
-        raise IpfsNodeError("cannot show or change pinning services credentials")
-
-
-def _walk(doc: dict[str, Any], parts: list[str], verb: str) -> Any:
-    """The value at ``parts``, or Kubo's "<path> not found" / "key is not a map" (quoted
-    when getting; when setting, with Kubo's hint appended)."""
-    cur: Any = doc
-    for i, part in enumerate(parts):
-        detail = (f"{'.'.join(parts[:i])} key is not a map" if not isinstance(cur, dict) else
-                  f"{'.'.join(parts[:i + 1])} not found" if part not in cur else None)
-        if detail is not None:
-            raise IpfsNodeError(f"failed to {verb} config value: "
-                                + (f'"{detail}"' if verb == "get" else detail + _RETRY))
-        cur = cur[part]
-    return cur
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
-
-
-def _check_type(key: str, old: Any, new: Any) -> None:
-    """Refuse ``new`` where Go would fail to decode it into ``old``'s field (a JSON null
-    decodes into any field)."""
-    if old is None or new is None:
-        return
-    kind, want = _json_kind(new), _json_kind(old)
-    shown = f"number {new}" if kind == "number" and isinstance(old, int) else kind
-    if kind != want or (want == "number" and isinstance(old, int) and not isinstance(old, bool)
-                        and isinstance(new, float) and not new.is_integer()):
-        go_type = {"string": "string", "bool": "bool", "array": "[]string",
-                   "object": "map"}.get(want, "int" if isinstance(old, int) else "float64")
-        raise IpfsNodeError(f"failed to set config value: failure to decode config: json: "
-                            f"cannot unmarshal {shown} into Go struct field {key} of type "
-                            f"{go_type}{_RETRY}")
-
-
-def _set(doc: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    parent = _walk(doc, parts[:-1], "set")
-    if not isinstance(parent, dict):
-        raise IpfsNodeError(f"failed to set config value: {'.'.join(parts[:-1])} key is not "
-                            f"a map{_RETRY}")
-    name = parts[-1]
-    if name in parent:
-        _check_type(key, parent[name], value)
-    elif ".".join(parts[:-1]) not in MAP_SECTIONS and key not in OPTIONAL_FIELDS:
-        raise IpfsNodeError(f"failed to set config value: {key} not found{_RETRY}")
-    parent[name] = value
-
-
 @command("config", [Arg("key"), Arg("value", required=False)], [Opt("bool"), Opt("json")])
 def config(req: RpcRequest) -> RpcResponse:
     """Get a key's value, or set it (a string; ``--json``: JSON; ``--bool``: a bool)."""
     key = req.arg(0, "key")
-    _guard(key)
+    guard(key)
     doc = req.node.config
     if len(req.args) < 2:
-        return RpcResponse(json={"Key": key, "Value": _walk(doc, key.split("."), "get")})
+        return RpcResponse(json={"Key": key, "Value": walk(doc, key.split("."), "get")})
     text = req.args[1]
     value: Any = text
     if req.flag("json"):
@@ -122,7 +53,7 @@ def config(req: RpcRequest) -> RpcResponse:
         raise IpfsNodeError("cannot set Identity.PeerID to a value that does not match the "
                             "node's private key; use 'ipfs key rotate' to change the node "
                             "identity")
-    _set(doc, key, value)
+    set_key(doc, key, value)
     req.node.config_in_memory = None  # Kubo reads its struct back from the file
     return RpcResponse(json={"Key": key, "Value": value})
 
@@ -163,7 +94,7 @@ def _decoded(shape: Any, given: Any, path: str, present: bool) -> Any:
         return out
     if not present or given is None:
         return _zero(shape, path)
-    if shape is not None and _json_kind(given) != _json_kind(shape):
+    if shape is not None and json_kind(given) != json_kind(shape):
         raise _Undecodable(path)
     return given
 

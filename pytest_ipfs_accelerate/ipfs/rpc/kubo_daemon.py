@@ -9,6 +9,7 @@ behind. Every failure is one line naming the binary, its version and the log's t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,8 +17,9 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pytest_ipfs_accelerate.ipfs.engine.kubo_release import (
     KUBO_VERSION,
@@ -64,7 +66,8 @@ def kubo_version(binary: str, timeout: float = 30.0) -> str:
 
 class KuboDaemon:
     """``ipfs daemon`` in a disposable repo (``ipfs init --profile test --empty-repo``;
-    ``profiles`` adds more, e.g. ``unixfs-v1-2025``).
+    ``profiles`` adds more, e.g. ``unixfs-v1-2025``; ``repo_config`` then sets dotted keys,
+    ``ipfs config --json KEY VALUE``, before the daemon starts).
 
     ``binary`` defaults to ``ipfs`` on PATH; ``repo`` is a repo of yours to use instead of a
     disposable one (it is kept). ``offline`` starts it with ``--offline`` (no swarm: it can
@@ -74,7 +77,8 @@ class KuboDaemon:
 
     def __init__(self, binary: str | None = None, repo: str | os.PathLike[str] | None = None,
                  *, start_timeout: float = 60.0, stop_timeout: float = 10.0,
-                 offline: bool = False, profiles: Sequence[str] = ()) -> None:
+                 offline: bool = False, profiles: Sequence[str] = (),
+                 repo_config: Mapping[str, Any] | None = None) -> None:
         name = binary or "ipfs"
         found = shutil.which(name)
         if found is None:
@@ -86,6 +90,8 @@ class KuboDaemon:
         self.offline = offline
         #: Profiles applied at init after the test profile (``--profile test,NAME...``).
         self.profiles = tuple(profiles)
+        #: Dotted keys set in the repo's config before the daemon starts (``ipfs config``).
+        self.repo_config = dict(repo_config or {})
         self.run_dir: RunDir | None = None
         self.repo: Path = Path(repo) if repo is not None else Path()
         self._own_repo = repo is None
@@ -140,6 +146,8 @@ class KuboDaemon:
             if not (self.repo / "config").exists():
                 self._run("init", "--profile", ",".join(("test", *self.profiles)),
                           "--empty-repo")
+            for key, value in self.repo_config.items():
+                self._run("config", "--json", key, json.dumps(value))
             self._spawn()
             self._wait_ready()
         except BaseException:
