@@ -93,37 +93,40 @@ def load(get_block: GetBlock, cid: CID) -> tuple[bytes, PBNode | None, unixfs.Un
     return data, node, fsdata
 
 
-def dir_entries(get_block: GetBlock, cid: CID) -> list[DirEntry]:
-    """The entries of a UnixFS directory, HAMT shards flattened and sorted by name."""
+def dir_entries(get_block: GetBlock, cid: CID, *, by_name: bool = False) -> list[DirEntry]:
+    """The entries of a UnixFS directory in Kubo's order: a basic directory's links (sorted
+    by name when written), a HAMT's in shard order (``files ls``, ``get``); ``by_name``
+    sorts them by name bytes (``ls``)."""
     _, node, fsdata = load(get_block, cid)
     if node is None or fsdata is None or fsdata.type not in (unixfs.DIRECTORY,
                                                                unixfs.HAMT_SHARD):
         raise NotADirectoryError_(f"{cid} is not a UnixFS directory")
     if fsdata.type == unixfs.DIRECTORY:
-        return [DirEntry(link.name, link.cid, link.tsize) for link in node.links]
+        out = [DirEntry(link.name, link.cid, link.tsize) for link in node.links]
+    else:
+        out = _walk_shard(get_block, node, fsdata)
+    return sorted(out, key=lambda e: e.name.encode("utf-8")) if by_name else out
+
+
+def _walk_shard(get_block: GetBlock, node: PBNode,
+                fsdata: unixfs.UnixFSData) -> list[DirEntry]:
+    """A HAMT's entries in link order, each sub-shard's where it is linked, as boxo walks
+    a shard (an explicit stack: a hostile DAG may nest shards as deep as it likes)."""
     out: list[DirEntry] = []
-    _walk_shard(get_block, node, fsdata, out)
-    return sorted(out, key=lambda e: e.name.encode("utf-8"))
-
-
-def _walk_shard(get_block: GetBlock, node: PBNode, fsdata: unixfs.UnixFSData,
-                out: list[DirEntry]) -> None:
-    """The entries of a HAMT shard and its sub-shards (an explicit stack: a hostile DAG
-    may nest shards as deep as it likes)."""
-    stack = [(node, fsdata)]
+    stack = [(iter(node.links), len(f"{(fsdata.fanout or 256) - 1:X}"))]
     while stack:
-        shard, data = stack.pop()
-        width = len(f"{(data.fanout or 256) - 1:X}")
-        subs = []
-        for link in shard.links:
-            if len(link.name) == width:  # a sub-shard
-                _, child, child_data = load(get_block, link.cid)
-                if child is None or child_data is None:
-                    raise IpfsNodeError(f"HAMT sub-shard {link.cid} is not a dag-pb shard")
-                subs.append((child, child_data))
-            else:
-                out.append(DirEntry(link.name[width:], link.cid, link.tsize))
-        stack.extend(reversed(subs))
+        links, width = stack[-1]
+        link = next(links, None)
+        if link is None:
+            stack.pop()
+        elif len(link.name) == width:  # a sub-shard
+            _, child, child_data = load(get_block, link.cid)
+            if child is None or child_data is None:
+                raise IpfsNodeError(f"HAMT sub-shard {link.cid} is not a dag-pb shard")
+            stack.append((iter(child.links), len(f"{(child_data.fanout or 256) - 1:X}")))
+        else:
+            out.append(DirEntry(link.name[width:], link.cid, link.tsize))
+    return out
 
 
 def resolve(get_block: GetBlock, path: str) -> CID:

@@ -284,7 +284,8 @@ class SimulatedNode:
         cid = self._resolve(path)
         info = exporter.stat(self.get_block, cid)
         if info.type == "directory":
-            links = [(e.name, e.cid) for e in exporter.dir_entries(self.get_block, cid)]
+            links = [(e.name, e.cid)
+                     for e in exporter.dir_entries(self.get_block, cid, by_name=True)]
         else:
             links = [(link.name, link.cid) for link in exporter.file_links(self.get_block, cid)]
         out = []
