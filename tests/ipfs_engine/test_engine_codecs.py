@@ -133,3 +133,15 @@ def test_fuzz_node_round_trip(links: list[tuple[str, int]], data: bytes | None) 
     decoded = decode_node(encode_node(node))
     assert sorted((lk.name, lk.tsize) for lk in decoded.links) == sorted(links)
     assert decoded.data == data
+
+
+def test_absent_link_fields_stay_absent() -> None:
+    """dag-pb's Name and Tsize are optional: a block without them (go-codec-dagpb's
+    vectors; Kubo's ``dag put`` writes them so) decodes and encodes to the same bytes."""
+    raw = bytes.fromhex(_LINK + _LINK)
+    node = decode_node(raw)
+    assert [(link.named, link.sized) for link in node.links] == [(False, False)] * 2
+    assert encode_node(node) == raw
+    sized = PBNode([PBLink(LEAF, "", 7, named=False)], None)
+    assert encode_node(sized) == b"\x12\x26\x0a\x22" + LEAF.to_bytes() + b"\x18\x07"
+    assert decode_node(encode_node(sized)) == sized

@@ -58,7 +58,8 @@ def test_mutable_values_compare_but_do_not_hash() -> None:
 
 
 def test_repr_pickle_and_copy() -> None:
-    assert repr(PBLink(EMPTY, "a", 3)) == f"PBLink(cid={EMPTY!r}, name='a', tsize=3)"
+    assert repr(PBLink(EMPTY, "a", 3)) == (f"PBLink(cid={EMPTY!r}, name='a', tsize=3, "
+                                            "named=True, sized=True)")
     for value in (EMPTY, AddOptions(trickle=True, ignore=("*.tmp",)),
                   PBNode([PBLink(EMPTY, "a", 3)], b"x"), UnixFSData(FILE, b"d", 1, [1])):
         assert pickle.loads(pickle.dumps(value)) == value

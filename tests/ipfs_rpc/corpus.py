@@ -211,6 +211,17 @@ CORPUS: tuple[Case, ...] = (
     C("dag/get", "arg={{node}}&output-codec=dag-cbor", "dag-cbor out"),
     C("dag/get", "arg={{node}}&output-codec=bogus", "unknown output codec"),
     C("dag/get", f"arg={HELLO}", "dag-pb node"),
+    # dag-pb's optional fields: a link without Name or Tsize, a node without Data
+    C("dag/put", "store-codec=dag-pb", "dag-pb link without Name or Tsize", body=multipart(
+        ("n", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"}}]}')),
+      save=(("bare", "0.Cid./"),)),
+    C("dag/get", "arg={{bare}}", "dag-pb link without Name or Tsize"),
+    C("dag/get", "arg={{bare}}/Links/0/Name", "an absent Name by path"),
+    C("dag/put", "store-codec=dag-pb", "dag-pb link with Tsize only", body=multipart(
+        ("n", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"},"Tsize":12}]}'))),
+    C("dag/put", "store-codec=dag-pb", "dag-pb node without Data", body=multipart(
+        ("n", b'{"Links":[]}')), save=(("nodata", "0.Cid./"),)),
+    C("dag/get", "arg={{nodata}}", "dag-pb node without Data"),
     C("dag/get", f"arg={MISSING}", "missing block"),
     C("dag/resolve", "arg={{node}}/a/1", "through a link"),
     C("dag/resolve", "arg={{dir}}/sub/b.txt", "UnixFS path"),

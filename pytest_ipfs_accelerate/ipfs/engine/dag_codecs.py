@@ -91,13 +91,11 @@ def encode_dag_json(value: Any) -> bytes:
 # -- dag-pb <-> data model ------------------------------------------------------------------
 
 def _pb_to_ipld(data: bytes) -> dict[str, Any]:
+    """The dag-pb schema's view, as Kubo prints it: every field, null where absent."""
     node = decode_node(data)
-    out: dict[str, Any] = {}
-    if node.data is not None:
-        out["Data"] = node.data
-    out["Links"] = [{"Hash": link.cid, "Name": link.name, "Tsize": link.tsize}
-                    for link in node.links]
-    return out
+    return {"Data": node.data,
+            "Links": [{"Hash": link.cid, "Name": link.name if link.named else None,
+                       "Tsize": link.tsize if link.sized else None} for link in node.links]}
 
 
 def _ipld_to_pb(value: Any) -> bytes:
@@ -107,7 +105,10 @@ def _ipld_to_pb(value: Any) -> bytes:
     for link in value.get("Links", []):
         if not isinstance(link, dict) or not isinstance(link.get("Hash"), CID):
             raise BadRequestError("each dag-pb link needs \"Hash\": {\"/\": \"<cid>\"}")
-        links.append(PBLink(link["Hash"], str(link.get("Name", "")), int(link.get("Tsize", 0))))
+        name, tsize = link.get("Name"), link.get("Tsize")
+        links.append(PBLink(link["Hash"], "" if name is None else str(name),
+                            0 if tsize is None else int(tsize), name is not None,
+                            tsize is not None))
     data = value.get("Data")
     if data is not None and not isinstance(data, bytes):
         raise BadRequestError("dag-pb Data must be bytes: {\"/\": {\"bytes\": \"...\"}}")

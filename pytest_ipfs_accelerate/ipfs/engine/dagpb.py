@@ -21,15 +21,23 @@ class DagPBError(IpfsAccelError, ValueError):
 
 
 class PBLink(Value):
-    """A named link to a child block; ``tsize`` is the child's cumulative DAG size."""
+    """A named link to a child block; ``tsize`` is the child's cumulative DAG size.
 
-    __slots__ = ("cid", "name", "tsize")
+    Both are optional in dag-pb: ``named``/``sized`` False means the field is absent from
+    the block (``name`` then reads "" and ``tsize`` 0), so a block decoded and written
+    again keeps its bytes. Kubo always writes both; other writers may not.
+    """
+
+    __slots__ = ("cid", "name", "tsize", "named", "sized")
     __hash__ = None  # type: ignore[assignment]  # mutable
 
-    def __init__(self, cid: CID, name: str = "", tsize: int = 0) -> None:
+    def __init__(self, cid: CID, name: str = "", tsize: int = 0, named: bool = True,
+                 sized: bool = True) -> None:
         self.cid = cid
         self.name = name
         self.tsize = tsize
+        self.named = named
+        self.sized = sized
 
 
 class PBNode(Value):
@@ -60,11 +68,13 @@ def display_name(name: str) -> str:
 
 
 def encode_link(link: PBLink) -> bytes:
-    """One PBLink message (Hash, Name, Tsize)."""
-    name = name_bytes(link.name)
-    return (protowire.bytes_field(1, link.cid.to_bytes())
-            + protowire.bytes_field(2, name)
-            + protowire.varint_field(3, link.tsize))
+    """One PBLink message: Hash, then Name and Tsize where present."""
+    out = protowire.bytes_field(1, link.cid.to_bytes())
+    if link.named:
+        out += protowire.bytes_field(2, name_bytes(link.name))
+    if link.sized:
+        out += protowire.varint_field(3, link.tsize)
+    return out
 
 
 def encode_links(links: Iterable[PBLink]) -> bytes:
@@ -118,7 +128,7 @@ def _decode_link(raw: bytes, index: int) -> PBLink:
             raise DagPBError(f"malformed {what}: unexpected field {num} (wire type {wire})")
     if cid is None:
         raise DagPBError(f"malformed {what}: no Hash")
-    return PBLink(cid, name or "", tsize or 0)
+    return PBLink(cid, name or "", tsize or 0, name is not None, tsize is not None)
 
 
 def decode_node(raw: bytes | memoryview) -> PBNode:
