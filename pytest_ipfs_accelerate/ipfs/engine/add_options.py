@@ -144,9 +144,6 @@ class AddOptions(FrozenValue):
     @property
     def fanout(self) -> int:
         """The width of HAMT shards (boxo: --max-hamt-fanout when valid, else 256)."""
-        if self.pb_field_order not in hamt.FIELD_ORDERS:
-            raise AddError("Import.UnixFSPBNodeFieldOrder must be \"links-first\" or "
-                           f"\"data-first\", got \"{self.pb_field_order}\"")
         width = self.max_hamt_fanout
         return width if hamt.valid_fanout(width) else hamt.DEFAULT_FANOUT
 

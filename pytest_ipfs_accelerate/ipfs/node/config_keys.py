@@ -52,6 +52,7 @@ def walk(doc: dict[str, Any], parts: list[str], verb: str) -> Any:
 
 
 def json_kind(value: Any) -> str:
+    """A value's JSON type name (``bool`` before ``number``: a bool is an int in Python)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -76,6 +77,8 @@ def _check_type(key: str, old: Any, new: Any) -> None:
 
 
 def set_key(doc: dict[str, Any], key: str, value: Any) -> None:
+    """Set one dotted ``key`` of ``doc`` as ``ipfs config KEY VALUE`` does, or raise
+    :class:`IpfsNodeError` with Kubo's message (see the module doc for the rules)."""
     parts = key.split(".")
     parent = walk(doc, parts[:-1], "set")
     if not isinstance(parent, dict):
