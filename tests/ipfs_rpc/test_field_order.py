@@ -21,6 +21,7 @@ import pytest
 from pytest_ipfs_accelerate.ipfs.engine.cid import CID
 from pytest_ipfs_accelerate.ipfs.engine.dagpb import PBLink, PBNode, encode_node
 from pytest_ipfs_accelerate.ipfs.node.simulated import SimulatedNode
+from pytest_ipfs_accelerate.ipfs.rpc.kubo_client import api_url
 from pytest_ipfs_accelerate.ipfs.rpc.kubo_daemon import KuboDaemon
 from pytest_ipfs_accelerate.ipfs.rpc.server import KuboRpcServer
 from pytest_ipfs_accelerate.strict import missing_backend
@@ -75,9 +76,7 @@ def pair(request: pytest.FixtureRequest) -> Iterator[tuple[Call, Call]]:
     try:
         with KuboRpcServer(SimulatedNode(None, repo_config=DATA_FIRST)) as server:
             assert daemon.api_addr is not None
-            yield (_caller("http://" + daemon.api_addr.split("/")[2] + ":"
-                           + daemon.api_addr.split("/")[4]),
-                   _caller(f"http://{server.host}:{server.port}"))
+            yield _caller(api_url(daemon.api_addr)), _caller(server.url)
     finally:
         daemon.stop()
 
