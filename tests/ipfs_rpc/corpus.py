@@ -222,6 +222,18 @@ CORPUS: tuple[Case, ...] = (
     C("dag/put", "store-codec=dag-pb", "dag-pb node without Data", body=multipart(
         ("n", b'{"Links":[]}')), save=(("nodata", "0.Cid./"),)),
     C("dag/get", "arg={{nodata}}", "dag-pb node without Data"),
+    *(C("dag/put", "store-codec=dag-pb", f"dag-pb {what}", body=multipart(("n", doc)))
+      for what, doc in (
+          ("Name null", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"},"Name":null}]}'),
+          ("Name a number", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"},"Name":5}]}'),
+          ("Tsize a string", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"},"Tsize":"x"}]}'),
+          ("Tsize negative", b'{"Links":[{"Hash":{"/":"' + HELLO.encode() + b'"},"Tsize":-1}]}'),
+          ("Tsize past int64", b'{"Links":[{"Hash":{"/":"' + HELLO.encode()
+           + b'"},"Tsize":9223372036854775808}]}'),
+          ("an unknown link field", b'{"Links":[{"Hash":{"/":"' + HELLO.encode()
+           + b'"},"Foo":1}]}'),
+          ("Links not a list", b'{"Links":5}'),
+          ("Data null", b'{"Data":null,"Links":[]}'))),
     C("dag/get", f"arg={MISSING}", "missing block"),
     C("dag/resolve", "arg={{node}}/a/1", "through a link"),
     C("dag/resolve", "arg={{dir}}/sub/b.txt", "UnixFS path"),

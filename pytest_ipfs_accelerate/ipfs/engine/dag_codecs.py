@@ -99,19 +99,31 @@ def _pb_to_ipld(data: bytes) -> dict[str, Any]:
 
 
 def _ipld_to_pb(value: Any) -> bytes:
+    """The dag-pb schema's fields, each optional but, when given, of its kind (null is no
+    value, as go-codec-dagpb holds): Data bytes, Links a list, a link's Hash a CID, Name a
+    string, Tsize an integer from 0 to 2**63-1."""
     if not isinstance(value, dict) or set(value) - {"Data", "Links"}:
         raise BadRequestError("a dag-pb node must be {\"Data\": bytes, \"Links\": [...]}")
+    given = value.get("Links", [])
+    if not isinstance(given, list):
+        raise BadRequestError("dag-pb Links must be a list of links")
     links = []
-    for link in value.get("Links", []):
-        if not isinstance(link, dict) or not isinstance(link.get("Hash"), CID):
-            raise BadRequestError("each dag-pb link needs \"Hash\": {\"/\": \"<cid>\"}")
-        name, tsize = link.get("Name"), link.get("Tsize")
-        links.append(PBLink(link["Hash"], "" if name is None else str(name),
-                            0 if tsize is None else int(tsize), name is not None,
-                            tsize is not None))
-    data = value.get("Data")
-    if data is not None and not isinstance(data, bytes):
+    for i, link in enumerate(given):
+        if not isinstance(link, dict) or not isinstance(link.get("Hash"), CID) \
+                or set(link) - {"Hash", "Name", "Tsize"}:
+            raise BadRequestError(f"dag-pb link {i}: it needs \"Hash\": {{\"/\": \"<cid>\"}} "
+                                  "and may have \"Name\" and \"Tsize\"")
+        name, tsize = link.get("Name", ""), link.get("Tsize", 0)
+        if not isinstance(name, str):
+            raise BadRequestError(f"dag-pb link {i}: Name must be a string, not "
+                                  f"{json.dumps(name)}")
+        if type(tsize) is not int or not 0 <= tsize < 1 << 63:  # Go reads an int64
+            raise BadRequestError(f"dag-pb link {i}: Tsize must be an integer from 0 to "
+                                  f"2**63-1, not {json.dumps(tsize)}")
+        links.append(PBLink(link["Hash"], name, tsize, "Name" in link, "Tsize" in link))
+    if "Data" in value and not isinstance(value["Data"], bytes):
         raise BadRequestError("dag-pb Data must be bytes: {\"/\": {\"bytes\": \"...\"}}")
+    data = value.get("Data")
     return encode_node(PBNode(links, data))
 
 
