@@ -71,10 +71,10 @@ def test_mfs_directories_follow_the_start_settings() -> None:
     tuned = SimulatedNode(repo_config={"Import.UnixFSPBNodeFieldOrder": "data-first",
                                        "Import.UnixFSHAMTDirectorySizeThreshold": "1KiB"})
     for node in (plain, tuned):
-        cid = node.add_bytes(b"x", pin=False).cid
-        for i in range(40):
-            node.mfs.set(f"/d/{i:03d}", CID.decode(cid)) if node.mfs.exists("/d") else \
-                node.mfs.set("/d", CID.decode(EMPTY_DIR))
+        cid = CID.decode(node.add_bytes(b"x", pin=False).cid)
+        node.mfs.set("/d", CID.decode(EMPTY_DIR))
+        for i in range(39):
+            node.mfs.set(f"/d/{i:03d}", cid)
     kind = {n: unixfs.decode_data(decode_node(n.get_block(n.mfs.lookup("/d"))).data or b"")
             .type for n in (plain, tuned)}
     assert kind == {plain: unixfs.DIRECTORY, tuned: unixfs.HAMT_SHARD}
